@@ -1,0 +1,199 @@
+"""erlen.json functions and the JSON providers, with a stand-in app (no core needed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import gc
+import io
+import json as stdlib_json
+import typing as t
+import uuid
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from markupsafe import Markup
+from werkzeug.http import http_date
+from werkzeug.wrappers import Response
+
+from erlen import json
+from erlen.globals import _cv_app
+from erlen.json.provider import DefaultJSONProvider, JSONProvider
+
+
+class StandInApp:
+    """What providers use of an app: ``debug`` and ``response_class``."""
+
+    response_class = Response
+
+    def __init__(self, debug: bool = False) -> None:
+        self.debug = debug
+        self.json = DefaultJSONProvider(self)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def app() -> StandInApp:
+    return StandInApp()
+
+
+@pytest.fixture
+def app_ctx(app: StandInApp) -> Iterator[None]:
+    token = _cv_app.set(SimpleNamespace(app=app))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        _cv_app.reset(token)
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class HasHTML:
+    def __html__(self) -> str:
+        return "<p>test</p>"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (decimal.Decimal("0.003"), '"0.003"'),
+        (uuid.UUID(int=255), f'"{uuid.UUID(int=255)}"'),
+        (datetime.date(1975, 1, 5), f'"{http_date(datetime.date(1975, 1, 5))}"'),
+        (Point(1, 2), '{"x": 1, "y": 2}'),
+        (HasHTML(), '"<p>test</p>"'),
+        (Markup("<b>"), '"<b>"'),
+    ],
+)
+def test_extra_types_without_app(value: t.Any, expected: str) -> None:
+    assert json.dumps(value) == expected
+
+
+def test_aware_datetime_is_gmt() -> None:
+    tz = datetime.timezone(datetime.timedelta(hours=-8), "PST")
+    dt = datetime.datetime(2017, 1, 1, 12, 34, 56, tzinfo=tz)
+    assert json.dumps(dt) == '"Sun, 01 Jan 2017 20:34:56 GMT"'
+
+
+def test_unknown_type_raises() -> None:
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        json.dumps(object())
+
+
+def test_module_functions_without_app_use_stdlib_defaults() -> None:
+    assert json.dumps({"b": 1, "a": "\u2603"}) == stdlib_json.dumps({"b": 1, "a": "\u2603"})
+    out = io.StringIO()
+    json.dump({"a": 1}, out)
+    out.seek(0)
+    assert json.load(out) == {"a": 1}
+    assert json.loads('{"a": [1]}') == {"a": [1]}
+
+
+@pytest.mark.usefixtures("app_ctx")
+def test_module_functions_use_app_provider(app: StandInApp) -> None:
+    # The provider sorts keys; the stdlib default would not.
+    assert json.dumps({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
+    app.json.sort_keys = False
+    assert json.dumps({"b": 1, "a": 2}) == '{"b": 1, "a": 2}'
+    app.json.ensure_ascii = False
+    assert json.dumps("\N{SNOWMAN}") == '"\u2603"'
+    app.json.ensure_ascii = True
+    assert json.dumps("\N{SNOWMAN}") == '"\\u2603"'
+
+    out = io.StringIO()
+    json.dump({"name": "Erlen"}, out)
+    out.seek(0)
+    assert json.load(out) == {"name": "Erlen"}
+
+
+def test_dumps_kwargs_override_settings(app: StandInApp) -> None:
+    assert app.json.dumps({"b": 1, "a": 2}, sort_keys=False, indent=None) == '{"b": 1, "a": 2}'
+    assert app.json.dumps({"a": 1}, separators=(",", ":")) == '{"a":1}'
+
+
+def test_instance_default_replaces_encoder(app: StandInApp) -> None:
+    class X:
+        pass
+
+    assert app.json.dumps(datetime.date(2000, 1, 1)).startswith('"Sat')
+
+    def default(o: t.Any) -> t.Any:
+        if isinstance(o, X):
+            return "<X>"
+        return DefaultJSONProvider.default(o)
+
+    app.json.default = default
+    assert app.json.dumps([X()]) == '["<X>"]'
+    assert app.json.response(X()).get_data() == b'"<X>"\n'
+
+
+@pytest.mark.usefixtures("app_ctx")
+def test_jsonify_forms() -> None:
+    rv = json.jsonify({"b": 1, "a": [1, 2]})
+    assert rv.mimetype == "application/json"
+    assert rv.get_data() == b'{"a":[1,2],"b":1}\n'
+    assert json.jsonify(1, 2).get_data() == b"[1,2]\n"
+    assert json.jsonify(a=1).get_data() == b'{"a":1}\n'
+    assert json.jsonify().get_data() == b"null\n"
+    with pytest.raises(TypeError, match="either args or kwargs"):
+        json.jsonify(1, a=2)
+
+
+def test_jsonify_needs_app_context() -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        json.jsonify(1)
+
+
+def test_response_is_pretty_in_debug(app: StandInApp) -> None:
+    app.debug = True
+    assert app.json.response({"b": 1, "a": 2}).get_data(as_text=True) == '{\n  "a": 2,\n  "b": 1\n}\n'
+    app.json.compact = True
+    assert app.json.response({"a": 2}).get_data() == b'{"a":2}\n'
+    app.debug = False
+    app.json.compact = False
+    assert app.json.response([1]).get_data() == b"[\n  1\n]\n"
+
+
+def test_response_output_matches_stdlib(app: StandInApp) -> None:
+    data = {"z": [1, 2.5, None, True], "a": {"\u00e9": "\u2603"}, "m": "x"}
+    expected = stdlib_json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    assert app.json.response(data).get_data(as_text=True) == expected + "\n"
+
+
+def test_subclass_dumps_is_used_by_response(app: StandInApp) -> None:
+    class Upper(DefaultJSONProvider):
+        def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+            return super().dumps(obj, **kwargs).upper()
+
+    provider = Upper(app)  # type: ignore[arg-type]
+    assert provider.response({"a": "b"}).get_data() == b'{"A":"B"}\n'
+
+
+def test_custom_loads_hook(app: StandInApp) -> None:
+    class Hooked(DefaultJSONProvider):
+        def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+            kwargs.setdefault("object_hook", lambda d: tuple(d.items()))
+            return super().loads(s, **kwargs)
+
+    assert Hooked(app).loads('{"a": 1}') == (("a", 1),)  # type: ignore[arg-type]
+
+
+def test_base_provider_is_abstract(app: StandInApp) -> None:
+    provider = JSONProvider(app)  # type: ignore[arg-type]
+    with pytest.raises(NotImplementedError):
+        provider.dumps(1)
+    with pytest.raises(NotImplementedError):
+        provider.loads("1")
+
+
+def test_provider_does_not_keep_app_alive() -> None:
+    app = StandInApp()
+    provider = app.json
+    del app
+    gc.collect()
+    with pytest.raises(ReferenceError):
+        provider._app.debug  # noqa: B018
