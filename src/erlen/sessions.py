@@ -110,7 +110,7 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
 
     def copy(self) -> dict[str, t.Any]:
         self.accessed = True
-        return dict.copy(self)
+        return dict(dict.items(self))
 
 
 class NullSession(SecureCookieSession):
@@ -290,7 +290,8 @@ class SecureCookieSessionInterface(SessionInterface):
             response.vary.add("Cookie")
 
         # Emptiness and data are read without marking the session accessed: saving is not a read by the view.
-        data = dict.copy(session) if isinstance(session, dict) else dict(session)
+        # ``dict.items`` on the instance reads the storage directly; ``dict.copy`` would call ``keys()``.
+        data = dict(dict.items(session)) if isinstance(session, dict) else dict(session)
         if not data:
             if session.modified:
                 # The view emptied the session: remove the cookie instead of storing ``{}``.
