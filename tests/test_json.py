@@ -197,3 +197,23 @@ def test_provider_does_not_keep_app_alive() -> None:
     gc.collect()
     with pytest.raises(ReferenceError):
         provider._app.debug  # noqa: B018
+
+
+def test_orjson_provider_is_opt_in(app: StandInApp) -> None:
+    pytest.importorskip("orjson")
+    from erlen.json.provider import OrjsonProvider
+
+    assert type(app.json) is DefaultJSONProvider
+    provider = OrjsonProvider(app)  # type: ignore[arg-type]
+    data = {
+        "b": [1, 2],
+        "a": datetime.datetime(2021, 2, 1, 7, 15),
+        "u": uuid.UUID(int=1),
+        "d": decimal.Decimal("1.5"),
+    }
+    assert provider.loads(provider.dumps(data)) == stdlib_json.loads(app.json.dumps(data))
+    assert provider.dumps({"b": 1, "a": 2}) == '{"a":2,"b":1}'
+    assert provider.dumps({"b": 1}, indent=2) == '{\n  "b": 1\n}'
+    assert provider.response({"a": 1}).get_data() == b'{"a":1}\n'
+    app.debug = True
+    assert provider.response({"a": 1}).get_data() == b'{\n  "a": 1\n}\n'
