@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import hashlib
 import typing as t
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
@@ -201,7 +201,8 @@ class SessionInterface:
     def get_expiration_time(self, app: Erlen, session: SessionMixin) -> datetime | None:
         """When the cookie expires: ``now + permanent_session_lifetime`` if permanent, else ``None``."""
         if _peek_permanent(session):
-            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+            lifetime: timedelta = app.permanent_session_lifetime
+            return datetime.now(timezone.utc) + lifetime
         return None
 
     def should_set_cookie(self, app: Erlen, session: SessionMixin) -> bool:

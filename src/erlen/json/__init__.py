@@ -24,7 +24,8 @@ def dumps(obj: t.Any, **kwargs: t.Any) -> str:
     """
     ctx = _cv_app.get(None)
     if ctx is not None:
-        return ctx.app.json.dumps(obj, **kwargs)
+        text: str = ctx.app.json.dumps(obj, **kwargs)
+        return text
     kwargs.setdefault("default", _default)
     return _json.dumps(obj, **kwargs)
 
@@ -64,4 +65,4 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     .. versionchanged:: 2.2
         Calls ``current_app.json.response``.
     """
-    return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]
+    return t.cast("Response", current_app.json.response(*args, **kwargs))

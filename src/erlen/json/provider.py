@@ -23,6 +23,11 @@ if t.TYPE_CHECKING:
     from ..sansio.app import App
 
 
+def _response_class(app: App) -> type[Response]:
+    """The app's response class; declared by the concrete app, not by the sans-IO base."""
+    return t.cast("type[Response]", getattr(app, "response_class"))
+
+
 class JSONProvider:
     """The interface ``erlen.json`` and ``jsonify`` call through ``app.json``.
 
@@ -68,7 +73,7 @@ class JSONProvider:
         Pass one value, several values (sent as a list), or keyword arguments (sent as an object).
         """
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(self.dumps(obj), mimetype="application/json")
+        return _response_class(self._app)(self.dumps(obj), mimetype="application/json")
 
 
 def _default(o: t.Any) -> t.Any:
@@ -171,7 +176,7 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(obj, indent=2)
         else:
             body = self.dumps(obj, separators=(",", ":"))
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        return _response_class(self._app)(f"{body}\n", mimetype=self.mimetype)
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -218,4 +223,4 @@ class OrjsonProvider(DefaultJSONProvider):
         """A JSON response (see :meth:`DefaultJSONProvider.response`), encoded by orjson."""
         obj = self._prepare_response_obj(args, kwargs)
         body = self._orjson.dumps(obj, default=self.default, option=self._options(self._indent_response()))
-        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
+        return _response_class(self._app)(body + b"\n", mimetype=self.mimetype)
