@@ -1,0 +1,1 @@
+"""The benchmark's applications: one Flask-API app plus natural Bottle and Falcon equivalents."""
