@@ -222,6 +222,10 @@ class SessionInterface:
         raise NotImplementedError()
 
 
+#: The serializer of the default session cookie, shared so registered tags apply to every interface instance.
+session_json_serializer = TaggedJSONSerializer()
+
+
 def _lazy_sha1(string: bytes = b"") -> t.Any:
     """``hashlib.sha1``, looked up on use so FIPS builds without SHA-1 can import the module and override it."""
     return hashlib.sha1(string)
@@ -239,7 +243,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: itsdangerous key derivation.
     key_derivation = "hmac"
     #: Encodes the session data (a :class:`~erlen.json.tag.TaggedJSONSerializer`).
-    serializer = TaggedJSONSerializer()
+    serializer = session_json_serializer
     session_class = SecureCookieSession
 
     # PERF: opening reads and verifies the cookie; deferring it means views that never touch the session
