@@ -1,0 +1,249 @@
+"""The request and response objects: Werkzeug's, with the app's limits and routing results attached."""
+
+from __future__ import annotations
+
+import io
+import typing as t
+
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Request as RequestBase
+from werkzeug.wrappers import Response as ResponseBase
+from werkzeug.wsgi import get_content_length
+
+from . import json
+from .globals import _cv_app
+
+if t.TYPE_CHECKING:
+    from werkzeug.routing import Rule
+
+
+class _CappedStream(io.RawIOBase):
+    """A body stream that refuses to be read past ``limit`` bytes.
+
+    Werkzeug's own limit stops reading at the cap and hands the view a truncated body when the request is
+    chunked; this one raises 413 as soon as a byte beyond the cap arrives, so a view never sees a cut body.
+    """
+
+    def __init__(self, stream: t.IO[bytes], limit: int) -> None:
+        self._stream = stream
+        self._remaining = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        view = memoryview(buffer)
+        # Ask for one byte more than the cap allows so an oversized body is noticed, not cut.
+        want = min(len(view), self._remaining + 1)
+        if want <= 0:
+            return 0
+        data = self._stream.read(want)
+        if not data:
+            return 0
+        if len(data) > self._remaining:
+            self._remaining = -1
+            raise RequestEntityTooLarge()
+        self._remaining -= len(data)
+        view[: len(data)] = data
+        return len(data)
+
+
+class Request(RequestBase):
+    """The request object: Werkzeug's request plus the route match and the app's body limits.
+
+    Parsing is lazy: ``args``, ``form``, ``files`` and ``json`` are parsed on first access.
+    """
+
+    json_module: t.Any = json
+
+    #: The matched URL rule, or None before matching or when matching failed.
+    url_rule: Rule | None = None
+    #: The view arguments from the URL match.
+    view_args: dict[str, t.Any] | None = None
+    #: The routing error (404, 405, redirect) when matching failed.
+    routing_exception: HTTPException | None = None
+
+    _max_content_length: int | None = None
+    _max_form_memory_size: int | None = None
+    _max_form_parts: int | None = None
+
+    @property
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        """The body size cap: set on this request, else the app's MAX_CONTENT_LENGTH."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return super().max_content_length
+        return ctx.app.config["MAX_CONTENT_LENGTH"]  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:  # type: ignore[override]
+        """The cap on a non-file form field: set here, else the app's MAX_FORM_MEMORY_SIZE."""
+        if self._max_form_memory_size is not None:
+            return self._max_form_memory_size
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return super().max_form_memory_size
+        return ctx.app.config["MAX_FORM_MEMORY_SIZE"]  # type: ignore[no-any-return]
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property
+    def max_form_parts(self) -> int | None:  # type: ignore[override]
+        """The cap on multipart parts: set here, else the app's MAX_FORM_PARTS."""
+        if self._max_form_parts is not None:
+            return self._max_form_parts
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return super().max_form_parts
+        return ctx.app.config["MAX_FORM_PARTS"]  # type: ignore[no-any-return]
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule."""
+        if self.url_rule is not None:
+            return self.url_rule.endpoint  # type: ignore[no-any-return]
+        return None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The registered name of the blueprint the matched endpoint belongs to."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        return _blueprint_chain(name)
+
+    def _get_stream_for_parsing(self) -> t.IO[bytes]:
+        cached = self.__dict__.get("_cached_data")
+        if cached is not None:
+            return io.BytesIO(cached)
+        return self.stream
+
+    @property
+    def stream(self) -> t.IO[bytes]:  # type: ignore[override]
+        """The body stream, bounded by Content-Length and by max_content_length (413 past it)."""
+        stream = self.__dict__.get("_erlen_stream")
+        if stream is None:
+            stream = self.__dict__["_erlen_stream"] = self._make_stream()
+        return stream
+
+    def _make_stream(self) -> t.IO[bytes]:
+        if self.shallow:
+            raise RuntimeError("This request was created with 'shallow=True', reading from the input stream is disabled.")
+        environ = self.environ
+        raw = environ["wsgi.input"]
+        limit = self.max_content_length
+        length = get_content_length(environ)
+        if length is not None:
+            if limit is not None and length > limit:
+                raise RequestEntityTooLarge()
+            return t.cast(t.IO[bytes], io.BufferedReader(_LengthStream(raw, length)))
+        if environ.get("wsgi.input_terminated"):
+            if limit is None:
+                return t.cast(t.IO[bytes], raw)
+            return t.cast(t.IO[bytes], io.BufferedReader(_CappedStream(raw, limit)))
+        # No length and the server does not terminate the stream: reading would block or be unbounded.
+        return io.BytesIO()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:  # type: ignore[override]
+        """Parse the body as JSON; deeply nested input is a 400, not a crash."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as e:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError(f"JSON nested too deeply: {e}"))
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """Turn a JSON error into a 400 (with the parse error shown in debug mode) or a 415."""
+        try:
+            return super().on_json_loading_failed(e)
+        except BadRequest as ebr:
+            ctx = _cv_app.get(None)
+            if ctx is not None and ctx.app.debug:
+                raise
+            raise BadRequest() from ebr
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        ctx = _cv_app.get(None)
+        if (
+            ctx is not None
+            and ctx.app.debug
+            and self.mimetype != "multipart/form-data"
+            and not self.files
+        ):
+            from .debughelpers import attach_enctype_error_multidict
+
+            attach_enctype_error_multidict(self)
+
+
+class _LengthStream(io.RawIOBase):
+    """Reads exactly Content-Length bytes; a body that ends early is a client disconnect (400)."""
+
+    def __init__(self, stream: t.IO[bytes], length: int) -> None:
+        self._stream = stream
+        self._remaining = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        if self._remaining <= 0:
+            return 0
+        view = memoryview(buffer)
+        want = min(len(view), self._remaining)
+        try:
+            data = self._stream.read(want)
+        except (OSError, ValueError) as e:
+            from werkzeug.exceptions import ClientDisconnected
+
+            raise ClientDisconnected() from e
+        if not data:
+            from werkzeug.exceptions import ClientDisconnected
+
+            raise ClientDisconnected()
+        self._remaining -= len(data)
+        view[: len(data)] = data
+        return len(data)
+
+
+def _blueprint_chain(name: str) -> list[str]:
+    """``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+class Response(ResponseBase):
+    """The response object: Werkzeug's, with HTML as the default type and the app's cookie-size limit."""
+
+    default_mimetype: str | None = "text/html"
+    json_module: t.Any = json
+    autocorrect_location_header = False
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """The app's MAX_COOKIE_SIZE when an app context is active, else Werkzeug's default."""
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+        return super().max_cookie_size
