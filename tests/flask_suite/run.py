@@ -307,7 +307,8 @@ def refuse_real_flask() -> None:
         return
     raise SystemExit(
         f"flask suite: a real Flask {dist.version} is installed in {sys.prefix}; the suite must run "
-        f"against Erlen only. Remove it: {sys.executable} -m pip uninstall flask"
+        f"against Erlen only. Run this script with the project's venv (.venv/bin/python), and if Flask is "
+        f"installed there, remove it: {sys.executable} -m pip uninstall flask"
     )
 
 
