@@ -24,7 +24,12 @@ def _flask_api(module_name: str) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         from apps.flask_api import make_apps
 
-        return make_apps(importlib.import_module(module_name))
+        module = importlib.import_module(module_name)
+        origin = getattr(module, "__file__", "") or ""
+        if module_name == "flask" and "erlen" in origin:
+            # Erlen's compat layer answers ``import flask`` in this process: the comparison would be Erlen twice.
+            raise RuntimeError(f"'flask' resolves to Erlen ({origin}); run the bench without erlen.compat")
+        return make_apps(module)
 
     return build
 
