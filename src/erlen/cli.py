@@ -31,6 +31,7 @@ from werkzeug.serving import is_running_from_reloader
 from werkzeug.utils import import_string
 
 from . import _brand
+from .helpers import get_debug_flag, get_load_dotenv
 
 if t.TYPE_CHECKING:
     import ssl
@@ -61,20 +62,6 @@ def _brand_title() -> str:
 
 def _app_env_names() -> str:
     return " or ".join(repr(name) for name in _brand.env_names("APP"))
-
-
-def _get_debug_flag() -> bool:
-    # Mirrors erlen.helpers.get_debug_flag; read here so the command line does not import the core early.
-    value = _brand.getenv("DEBUG")
-    return bool(value and value.lower() not in ("0", "false", "no"))
-
-
-def _get_load_dotenv(default: bool = True) -> bool:
-    # Mirrors erlen.helpers.get_load_dotenv: *_SKIP_DOTENV set to a true value turns dotenv off.
-    value = _brand.getenv("SKIP_DOTENV")
-    if not value:
-        return default
-    return value.lower() in ("0", "false", "no")
 
 
 def _describe_error(error: BaseException) -> str:
@@ -344,7 +331,7 @@ class ScriptInfo:
         self.data: dict[t.Any, t.Any] = {}
         self.set_debug_flag = set_debug_flag
         #: Whether the default dotenv files are loaded (off when ``*_SKIP_DOTENV`` is set).
-        self.load_dotenv_defaults = _get_load_dotenv(load_dotenv_defaults)
+        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
         self._loaded_app: Erlen | None = None
 
     def load_app(self) -> Erlen:
@@ -373,7 +360,7 @@ class ScriptInfo:
 
         if self.set_debug_flag:
             # Set here rather than in the factory so the command line's --debug wins over app code.
-            app.debug = _get_debug_flag()
+            app.debug = get_debug_flag()
         self._loaded_app = app
         return app
 
@@ -392,7 +379,7 @@ def _load_app_for_command(info: ScriptInfo) -> Erlen:
     except NoAppException:
         raise
     except Exception as error:
-        if _get_debug_flag():
+        if get_debug_flag():
             raise
         raise NoAppException(
             f"Failed to load the app from {info._describe_source()}: {_describe_error(error)}"
@@ -503,7 +490,7 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool 
 
 
 def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None and not _get_load_dotenv():
+    if value is None and not get_load_dotenv():
         return None
     try:
         import dotenv  # noqa: F401
@@ -615,17 +602,22 @@ class ErlenGroup(AppGroup):
         if command is not None:
             return command
 
+        if ctx.resilient_parsing:  # shell completion: never import the app while the user types
+            return None
+        # Not built in, so it can only come from the app: if the app cannot load, that is the error
+        # to show (as a usage error, one line), rather than "no such command".
         try:
             app = _load_app_for_command(ctx.ensure_object(ScriptInfo))
         except NoAppException as error:
-            click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
-            return None
+            error.ctx = error.ctx or ctx  # so click prints the usage line with it
+            raise
 
         # Push the context here, not in the command: parameter callbacks run before the command does
         # and should see current_app too.
         if _current_app_or_none() is not app:
             ctx.with_resource(app.app_context())
-        return app.cli.get_command(ctx, cmd_name)
+        app_cli: click.Group = app.cli
+        return app_cli.get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
@@ -643,7 +635,9 @@ class ErlenGroup(AppGroup):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: t.Any
     ) -> click.Context:
         # Tells app.run() it was called from a module the command line imported, so it does nothing.
-        _brand.setenv("RUN_FROM_CLI", "true")
+        # Only the first brand's name: readers check every active name, and a test harness that resets
+        # FLASK_RUN_FROM_CLI between tests would otherwise keep a stale ERLEN_RUN_FROM_CLI.
+        os.environ[_brand.env_names("RUN_FROM_CLI")[0]] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
                 create_app=self.create_app,
@@ -655,8 +649,9 @@ class ErlenGroup(AppGroup):
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args and self.no_args_is_help:
-            # Click shows help without handling options; handle these so help lists the app's commands.
+        if (not args and self.no_args_is_help) or any(name in args for name in ctx.help_option_names):
+            # Help is shown before options from the environment are handled; handle these two first so
+            # help can list the app's commands.
             _env_file_option.handle_parse_result(ctx, {}, [])
             _app_option.handle_parse_result(ctx, {}, [])
         return super().parse_args(ctx, args)
@@ -858,7 +853,7 @@ def run_command(
 
     from werkzeug.serving import run_simple  # looked up on call, so tests can replace it
 
-    debug = _get_debug_flag()
+    debug = get_debug_flag()
     show_server_banner(debug, info.app_import_path)
     run_simple(
         host,
