@@ -4,7 +4,7 @@ import os
 import typing as t
 
 import pytest
-from jinja2 import DictLoader, Template, TemplateNotFound
+from jinja2 import BaseLoader, DictLoader, Template, TemplateNotFound
 from markupsafe import Markup
 
 import erlen.debughelpers
@@ -99,7 +99,7 @@ def test_default_context_processor_outside_and_inside_contexts(app: Erlen) -> No
     with app.app_context():
         values = _default_template_ctx_processor()
         assert set(values) == {"g"}
-        assert values["g"] is g._get_current_object()  # type: ignore[attr-defined]
+        assert values["g"] is g._get_current_object()
     with app.test_request_context("/x"):
         values = _default_template_ctx_processor()
         assert set(values) == {"g", "request", "session"}
@@ -225,8 +225,8 @@ def test_templates_are_loaded_once() -> None:
             return super().get_source(environment, template)
 
     class CountingApp(Erlen):
-        def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
-            return CountingLoader({"page.html": "page"})  # type: ignore[return-value]
+        def create_global_jinja_loader(self) -> BaseLoader:
+            return CountingLoader({"page.html": "page"})
 
     app = CountingApp(__name__)
     with app.app_context():

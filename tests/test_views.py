@@ -48,7 +48,7 @@ def test_view_receives_url_variables_and_constructor_arguments(app: Erlen) -> No
             self.prefix = prefix
             self.suffix = suffix
 
-        def dispatch_request(self, name: str) -> str:
+        def dispatch_request(self, name: str) -> str:  # type: ignore[override]
             return f"{self.prefix}{name}{self.suffix}"
 
     app.add_url_rule("/echo/<name>", view_func=Echo.as_view("echo", "<", suffix=">"))
@@ -242,7 +242,7 @@ def test_async_handlers(app: Erlen) -> None:
     pytest.importorskip("asgiref")
 
     class AsyncView(View):
-        async def dispatch_request(self) -> str:
+        async def dispatch_request(self) -> str:  # type: ignore[override]
             await asyncio.sleep(0)
             return "view"
 

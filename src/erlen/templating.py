@@ -18,6 +18,7 @@ from .signals import before_render_template, template_rendered
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Erlen
+    from .sansio.app import App
     from .sansio.scaffold import Scaffold
 
 #: A loader's answer: source, filename, and the "is it still up to date" callable.
@@ -42,7 +43,7 @@ def _default_template_ctx_processor() -> dict[str, t.Any]:
 class Environment(BaseEnvironment):
     """A Jinja environment that knows its app; without a ``loader`` it uses the app's global loader."""
 
-    def __init__(self, app: Erlen, **options: t.Any) -> None:
+    def __init__(self, app: App, **options: t.Any) -> None:
         if "loader" not in options:
             options["loader"] = app.create_global_jinja_loader()
         super().__init__(**options)
@@ -52,7 +53,7 @@ class Environment(BaseEnvironment):
 class DispatchingJinjaLoader(BaseLoader):
     """Look a template up in the app's folder first, then in each blueprint's, in registration order."""
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
 
     def get_source(self, environment: BaseEnvironment, template: str) -> TemplateSource:

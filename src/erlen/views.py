@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection
 
 from werkzeug.exceptions import MethodNotAllowed
 
+from . import typing as ft
 from .globals import _cv_app, _cv_request
 
 #: The method names :class:`MethodView` picks up on its own, as Flask does. Other verbs (``PROPFIND``...)
@@ -25,14 +26,12 @@ http_method_funcs: frozenset[str] = frozenset(
     ["get", "post", "head", "options", "delete", "put", "trace", "patch"]
 )
 
-ViewFunction = Callable[..., t.Any]
-ViewDecorator = Callable[[ViewFunction], ViewFunction]
 
-
-def _run(handler: Callable[..., t.Any], kwargs: dict[str, t.Any]) -> t.Any:
+def _run(handler: Callable[..., t.Any], kwargs: dict[str, t.Any]) -> ft.ResponseReturnValue:
     """Call ``handler`` through the app's ``ensure_sync``, so ``async def`` handlers work under WSGI too."""
     # PERF: the ContextVar is read directly instead of through the ``current_app`` proxy.
-    return _cv_app.get().app.ensure_sync(handler)(**kwargs)
+    result: ft.ResponseReturnValue = _cv_app.get().app.ensure_sync(handler)(**kwargs)
+    return result
 
 
 class View:
@@ -49,22 +48,22 @@ class View:
 
     methods: t.ClassVar[Collection[str] | None] = None
     provide_automatic_options: t.ClassVar[bool | None] = None
-    decorators: t.ClassVar[list[ViewDecorator]] = []
+    decorators: t.ClassVar[list[Callable[..., t.Any]]] = []
     init_every_request: t.ClassVar[bool] = True
 
-    def dispatch_request(self) -> t.Any:
+    def dispatch_request(self) -> ft.ResponseReturnValue:
         """Handle one request. URL variables arrive as keyword arguments."""
         raise NotImplementedError()
 
     @classmethod
-    def as_view(cls, name: str, *class_args: t.Any, **class_kwargs: t.Any) -> ViewFunction:
+    def as_view(cls, name: str, *class_args: t.Any, **class_kwargs: t.Any) -> ft.RouteCallable:
         """Build the view function to register with ``add_url_rule``.
 
         ``name`` becomes the function's ``__name__`` (the endpoint name by default). ``class_args`` and
         ``class_kwargs`` are passed to the class's constructor. The result carries ``view_class``; changing it
         afterwards changes which class later requests instantiate (when ``init_every_request`` is on).
         """
-        view: ViewFunction
+        view: Callable[..., t.Any]
         if cls.init_every_request:
 
             def view(**kwargs: t.Any) -> t.Any:
@@ -164,7 +163,7 @@ class MethodView(View):
 
         cls._verb_handlers = _handler_table(cls)
 
-    def dispatch_request(self, **kwargs: t.Any) -> t.Any:
+    def dispatch_request(self, **kwargs: t.Any) -> ft.ResponseReturnValue:
         """Call the handler for the request's verb with the URL variables."""
         verb = _cv_request.get().request.method
         handler_name = self._verb_handlers.get(verb)
