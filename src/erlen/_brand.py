@@ -14,6 +14,8 @@ env_prefixes: list[str] = ["ERLEN"]
 dotenv_files: list[str] = [".erlenenv", ".env"]
 #: The command's display name.
 command_name: str = "erlen"
+#: The package name users import (shown in reprs and used as the module of warnings).
+package_name: str = "erlen"
 
 
 def flask_names_enabled() -> bool:
@@ -23,12 +25,13 @@ def flask_names_enabled() -> bool:
 
 def enable_flask_names() -> None:
     """Put Flask's names first. Idempotent."""
-    global command_name
+    global command_name, package_name
     if "FLASK" not in env_prefixes:
         env_prefixes.insert(0, "FLASK")
     if ".flaskenv" not in dotenv_files:
         dotenv_files.insert(0, ".flaskenv")
     command_name = "flask"
+    package_name = "flask"
 
 
 def default_env_prefix() -> str:
@@ -51,6 +54,5 @@ def getenv(suffix: str) -> str | None:
 
 
 def setenv(suffix: str, value: str) -> None:
-    """Set ``suffix`` under every active prefix, so either brand's reader sees it."""
-    for name in env_names(suffix):
-        os.environ[name] = value
+    """Set ``suffix`` under the preferred prefix (``getenv`` reads every prefix)."""
+    os.environ[env_names(suffix)[0]] = value

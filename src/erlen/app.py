@@ -219,6 +219,13 @@ class Erlen(App):
         if trusted_hosts is not None:
             request.trusted_hosts = trusted_hosts
         host = request.host
+        if not host:
+            raw_host = request.headers.get("host")
+            if raw_host and not raw_host.isprintable():
+                # Werkzeug routes a Host it cannot use as if it were absent; control bytes are refused instead.
+                from werkzeug.exceptions import BadRequest
+
+                raise BadRequest("The Host header is not valid.")
         server_name = config["SERVER_NAME"]
         key = (host, request.scheme, request.root_path, server_name, self.subdomain_matching)
         binding = self._adapter_bindings.get(key)
@@ -265,9 +272,13 @@ class Erlen(App):
             if current[-len(wanted) :] != wanted:
                 import warnings
 
-                warnings.warn(
+                # Attributed to the public app module, so filters written for Flask's warning match.
+                warnings.warn_explicit(
                     f"Current server name {host!r} doesn't match configured server name {server_name!r}",
-                    stacklevel=3,
+                    UserWarning,
+                    __file__,
+                    0,
+                    module=f"{_brand.package_name}.app",
                 )
                 subdomain = "<invalid>"
             else:

@@ -17,7 +17,7 @@ from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
 
-from . import signals
+from . import _brand, signals
 from .globals import _cv_app, _cv_request
 
 if t.TYPE_CHECKING:
@@ -75,7 +75,7 @@ class _AppCtxGlobals:
     def __repr__(self) -> str:
         ctx = _cv_app.get(None)
         if ctx is not None:
-            return f"<erlen.g of '{ctx.app.name}'>"
+            return f"<{_brand.package_name}.g of '{ctx.app.name}'>"
         return object.__repr__(self)
 
 

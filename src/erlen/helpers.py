@@ -61,15 +61,17 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
         return update_wrapper(decorator, generator_or_function)
 
     def generator() -> t.Iterator[t.Any]:
-        ctx = _cv_request.get(None)
-        if ctx is None:
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None:
             raise RuntimeError(
                 "'stream_with_context' can only be used when a request context is active, such as in a view"
                 " function."
             )
-        with ctx:
-            # The first next() below runs up to here, while the view still runs, so the push happens then.
-            yield None
+        app_ctx = _cv_app.get()
+        # The priming next() below stops here, in the view. The contexts are pushed when the server iterates
+        # the body, in whatever thread and context that happens (an async view runs on another thread).
+        yield None
+        with app_ctx, req_ctx:
             try:
                 yield from gen
             finally:

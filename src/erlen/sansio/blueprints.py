@@ -241,6 +241,16 @@ class Blueprint(Scaffold):
 
         self.record(register_rule)
 
+    @setupmethod
+    def endpoint(self, endpoint: str) -> t.Callable[[F], F]:
+        """Register the decorated function as the app's view for ``endpoint`` (not prefixed by the blueprint)."""
+
+        def decorator(f: F) -> F:
+            self._on_app(lambda app: app.view_functions.__setitem__(endpoint, f))
+            return f
+
+        return decorator
+
     # -- app-wide registrations made from a blueprint -------------------------------------------------------
 
     def _on_app(self, register: t.Callable[[App], None]) -> None:

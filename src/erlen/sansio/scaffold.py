@@ -11,6 +11,7 @@ import os
 import pathlib
 import sys
 import typing as t
+import weakref
 from functools import update_wrapper
 
 from jinja2 import BaseLoader, FileSystemLoader
@@ -78,7 +79,7 @@ class Scaffold:
             root_path = get_root_path(self.import_name)
         self.root_path = root_path
 
-        changed = self._hooks_changed
+        changed = _weak_callback(self, "_hooks_changed")
         self.view_functions: dict[str, t.Callable[..., t.Any]] = {}
         self.error_handler_spec: dict[
             str | None, dict[int | None, dict[type[BaseException], t.Callable[..., t.Any]]]
@@ -335,6 +336,18 @@ class Scaffold:
         if issubclass(exc_class, HTTPException):
             return exc_class, exc_class.code
         return exc_class, None
+
+
+def _weak_callback(owner: object, method: str) -> t.Callable[[], None]:
+    """A callback to ``owner.method()`` that does not keep ``owner`` alive (no reference cycle)."""
+    owner_ref = weakref.ref(owner)
+
+    def callback() -> None:
+        target = owner_ref()
+        if target is not None:
+            getattr(target, method)()
+
+    return callback
 
 
 def _endpoint_from_view_func(view_func: t.Callable[..., t.Any] | None) -> str:
