@@ -356,6 +356,20 @@ def test_plugin_commands(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> 
     assert "could not load command 'broken'" in result.output
     assert groups_asked == ["erlen.commands"]
 
+    # Under compat, Flask extensions' commands are found as well.
+    groups_asked.clear()
+    monkeypatch.setattr("erlen._brand.flask_names_enabled", lambda: True)
+    runner.invoke(ErlenGroup(create_app=lambda: Erlen("p")), ["plugged"])
+    assert groups_asked == ["erlen.commands", "flask.commands"]
+
+
+def test_completion_does_not_print_load_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    group = ErlenGroup()
+    ctx = group.make_context("erlen", ["--app", "nowhere"], resilient_parsing=True)
+    assert group.get_command(ctx, "custom") is None
+    assert "routes" in group.list_commands(ctx)
+    assert capsys.readouterr().err == ""
+
 
 # --- dotenv -------------------------------------------------------------------------------------------
 

@@ -602,13 +602,13 @@ class ErlenGroup(AppGroup):
         if command is not None:
             return command
 
-        if ctx.resilient_parsing:  # shell completion: never import the app while the user types
-            return None
         # Not built in, so it can only come from the app: if the app cannot load, that is the error
         # to show (as a usage error, one line), rather than "no such command".
         try:
             app = _load_app_for_command(ctx.ensure_object(ScriptInfo))
         except NoAppException as error:
+            if ctx.resilient_parsing:  # shell completion: stay quiet
+                return None
             error.ctx = error.ctx or ctx  # so click prints the usage line with it
             raise
 
@@ -624,11 +624,12 @@ class ErlenGroup(AppGroup):
         names = set(super().list_commands(ctx))
         try:
             names.update(_load_app_for_command(ctx.ensure_object(ScriptInfo)).cli.list_commands(ctx))
-        except NoAppException as error:
-            # Help still works without an app: say why its commands are missing.
-            click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
-        except Exception:
-            click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
+        except Exception as error:
+            # Help still works without an app: say why its commands are missing (not while completing).
+            if not ctx.resilient_parsing:
+                message = error.format_message() if isinstance(error, NoAppException) else None
+                text = f"Error: {message}" if message is not None else traceback.format_exc()
+                click.secho(f"{text}\n", err=True, fg="red")
         return sorted(names)
 
     def make_context(
