@@ -18,7 +18,7 @@ from dataclasses import asdict
 
 from harness import frameworks as fw_registry
 from harness import machine, memory, report, serving, smoke
-from harness.inprocess import Settings, measure
+from harness.inprocess import Settings, largest_spread, measure
 from harness.scenarios import SCENARIO_NAMES, SCENARIOS, prepare
 from harness.timing import harness_overhead_us, null_app
 
@@ -129,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     results = measure(loaded, scenarios, Settings(args.rounds, args.round_seconds, 20 if args.quick else 100))
     gc.collect()
     overhead = harness_overhead_us(prepare(null_app, SCENARIOS[0]), args.round_seconds, args.rounds)
+    spread, where = largest_spread(results)
     overhead_note = (
-        f"Every figure includes {overhead:.2f} µs of harness loop (measured with a do-nothing WSGI app)."
+        f"Every figure includes {overhead:.2f} µs of harness loop (measured with a do-nothing WSGI app). "
+        f"Noisiest cell: its rounds spread {100 * spread:.0f}% of the median ({where})."
     )
     sections.append(report.inprocess_section(results, names, overhead_note))
     raw["inprocess"] = {s: {f: asdict(c) for f, c in row.items()} for s, row in results.items()}

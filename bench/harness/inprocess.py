@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.frameworks import Framework
 from harness.scenarios import Scenario, call, prepare
@@ -32,40 +33,74 @@ class Cell:
 Results = dict[str, dict[str, Cell]]
 
 
+def _groups(scenarios: list[Scenario]) -> list[list[Scenario]]:
+    """Consecutive scenarios that share a ``group`` go together; every other scenario stands alone."""
+    groups: list[list[Scenario]] = []
+    for scenario in scenarios:
+        if scenario.group and groups and groups[-1][0].group == scenario.group:
+            groups[-1].append(scenario)
+        else:
+            groups.append([scenario])
+    return groups
+
+
+def _ready(
+    fw: Framework, scenario: Scenario, cell: Cell, round_seconds: float
+) -> tuple[Any, Any, int] | None:
+    """Check the app answers as expected and calibrate it; on failure, record why in ``cell``."""
+    app = fw.apps[scenario.name]
+    try:
+        prepared = prepare(app, scenario)
+        answer = call(app, prepared.fresh())
+    except Exception as exc:  # the bench reports, it never stops on one framework's bug
+        cell.error = f"{type(exc).__name__}: {exc}"[:200]
+        return None
+    if answer.status_code != scenario.expected_status:
+        cell.error = f"status {answer.status} (expected {scenario.expected_status})"
+        return None
+    return app, prepared, calibrate(app, prepared, round_seconds)
+
+
 def measure(
     frameworks: list[Framework], scenarios: list[Scenario], settings: Settings, log: bool = True
 ) -> Results:
     results: Results = {}
-    for scenario in scenarios:
-        row: dict[str, Cell] = {}
-        ready = []
-        for fw in frameworks:
-            app = fw.apps.get(scenario.name)
-            if app is None:
-                continue
-            cell = row[fw.name] = Cell()
-            try:
-                prepared = prepare(app, scenario)
-                answer = call(app, prepared.fresh())
-            except Exception as exc:  # the bench reports, it never stops on one framework's bug
-                cell.error = f"{type(exc).__name__}: {exc}"[:200]
-                continue
-            if answer.status_code != scenario.expected_status:
-                cell.error = f"status {answer.status} (expected {scenario.expected_status})"
-                continue
-            ready.append((fw, app, prepared, cell, calibrate(app, prepared, settings.round_seconds)))
-        # Interleave frameworks round by round so drift in machine speed spreads over all of them.
+    for group in _groups(scenarios):
+        runs = []
+        for scenario in group:
+            row = results[scenario.name] = {}
+            for fw in frameworks:
+                if scenario.name not in fw.apps:
+                    continue
+                cell = row[fw.name] = Cell()
+                ready = _ready(fw, scenario, cell, settings.round_seconds)
+                if ready is not None:
+                    runs.append((cell, *ready))
+        # Interleave frameworks (and a group's scenarios) round by round, so drift in machine speed
+        # spreads over all of them instead of landing on one.
         for _ in range(settings.rounds):
-            for _fw, app, prepared, cell, count in ready:
+            for cell, app, prepared, count in runs:
                 cell.rounds_us.append(run_requests(app, prepared, count) / count * 1e6)
-        for _fw, app, prepared, cell, _count in ready:
+        for cell, app, prepared, _count in runs:
             cell.microseconds = statistics.median(cell.rounds_us)
             cell.calls = count_calls(app, prepared, settings.call_count_requests)
-        results[scenario.name] = row
         if log:
-            shown = "  ".join(
-                f"{name}={c.microseconds:.1f}us" if c.microseconds is not None else f"{name}=ERROR"
-                for name, c in row.items()
-            )
-            print(f"  {scenario.name:<20} {shown}", file=sys.stderr, flush=True)
+            for scenario in group:
+                shown = "  ".join(
+                    f"{name}={c.microseconds:.1f}us" if c.microseconds is not None else f"{name}=ERROR"
+                    for name, c in results[scenario.name].items()
+                )
+                print(f"  {scenario.name:<20} {shown}", file=sys.stderr, flush=True)
     return results
+
+
+def largest_spread(results: Results) -> tuple[float, str]:
+    """The noisiest cell: (max - min) / median of its rounds, and where it was."""
+    worst, where = 0.0, ""
+    for scenario, row in results.items():
+        for framework, cell in row.items():
+            if cell.microseconds and len(cell.rounds_us) > 1:
+                spread = (max(cell.rounds_us) - min(cell.rounds_us)) / cell.microseconds
+                if spread > worst:
+                    worst, where = spread, f"{framework} on {scenario}"
+    return worst, where

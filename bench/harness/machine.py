@@ -42,6 +42,14 @@ def _wrk_version() -> str:
     return text[1] if len(text) > 1 else "present"
 
 
+def _load_average() -> str:
+    """Other work on the machine skews figures; the 1-minute load says how busy it was."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
 def describe() -> str:
     packages = ", ".join(
         f"{name} {version_of(name)}"
@@ -50,5 +58,6 @@ def describe() -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"{cpu_model()}, {os.cpu_count()} cores; {platform.python_implementation()} {platform.python_version()}; "
-        f"{packages}; wrk {_wrk_version()}; erlen commit {_git_commit()}; {now}"
+        f"{packages}; wrk {_wrk_version()}; erlen commit {_git_commit()}; {now}; "
+        f"load average at start {_load_average()}"
     )

@@ -29,6 +29,8 @@ class Scenario:
     #: Send the session cookie the app set on a first request (read + write path, not first visit).
     with_session_cookie: bool = False
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: Scenarios sharing a group are timed in the same interleaved rounds, so their ratio sees one machine state.
+    group: str = ""
 
 
 _FORM = urlencode(
@@ -62,10 +64,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("not_found", "404", "/no/such/page", expected_status=404),
     Scenario("blueprint", "blueprint route", "/bp/hello"),
     Scenario("hooks", "before/after/teardown + g", "/hooks"),
-    Scenario("routes10_static", "10 routes: last static", "/page4"),
-    Scenario("routes10_dynamic", "10 routes: last dynamic", "/item4/7"),
-    Scenario("routes1000_static", "1000 routes: last static", "/page499"),
-    Scenario("routes1000_dynamic", "1000 routes: last dynamic", "/item499/7"),
+    Scenario("routes10_static", "10 routes: last static", "/page4", group="routes_static"),
+    Scenario("routes1000_static", "1000 routes: last static", "/page499", group="routes_static"),
+    Scenario("routes10_dynamic", "10 routes: last dynamic", "/item4/7", group="routes_dynamic"),
+    Scenario("routes1000_dynamic", "1000 routes: last dynamic", "/item499/7", group="routes_dynamic"),
 )
 
 SCENARIO_NAMES = tuple(s.name for s in SCENARIOS)
