@@ -236,6 +236,20 @@ def test_rule_methods_without_handler_answer_405(app: Erlen) -> None:
     app.add_url_rule("/", view_func=OnlyGet.as_view("only_get"), methods=["GET", "POST"])
     response = app.test_client().post("/")
     assert response.status_code == 405
+    assert sorted(response.allow) == ["GET", "HEAD"]
+
+
+def test_handlers_set_on_the_instance(app: Erlen) -> None:
+    class Configured(MethodView):
+        methods = ["GET"]
+
+        def __init__(self, body: str) -> None:
+            self.get = lambda: body
+
+    app.add_url_rule("/", view_func=Configured.as_view("configured", "from init"))
+    client = app.test_client()
+    assert client.get("/").data == b"from init"
+    assert client.head("/").status_code == 200
 
 
 def test_async_handlers(app: Erlen) -> None:

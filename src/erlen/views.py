@@ -99,27 +99,24 @@ class View:
         return decorated
 
 
-def _handler_table(view_class: type[MethodView]) -> dict[str, str]:
-    """Map each HTTP verb the class serves to the name of the method that handles it.
+def _handler_table(view_class: type[MethodView]) -> dict[str, tuple[str, ...]]:
+    """Map each HTTP verb the class serves to the method names that may handle it, tried in order.
 
     Only verbs in ``view_class.methods`` are considered, and only when the lowercased verb is a plain public
-    identifier that is not part of the view machinery and names a callable on the class. ``HEAD`` falls back
-    to ``get`` when the class has no ``head``.
+    identifier that is not part of the view machinery. ``HEAD`` tries ``head`` and then ``get``, because the
+    router adds HEAD to every GET rule.
     """
-    table: dict[str, str] = {}
+    table: dict[str, tuple[str, ...]] = {}
     for verb in view_class.methods or ():
         handler_name = verb.lower()
         if (
-            not handler_name.isidentifier()
-            or handler_name.startswith("_")
-            or handler_name in _machinery_names
-            or not callable(getattr(view_class, handler_name, None))
+            handler_name.isidentifier()
+            and not handler_name.startswith("_")
+            and handler_name not in _machinery_names
         ):
-            continue
-        table[verb.upper()] = handler_name
-    if "HEAD" not in table and "GET" in table:
-        # The router adds HEAD to every GET rule; serve it with ``head`` if there is one, else ``get``.
-        table["HEAD"] = "head" if callable(getattr(view_class, "head", None)) else table["GET"]
+            table[verb.upper()] = (handler_name,)
+    if "GET" in table:
+        table["HEAD"] = ("head", "get")
     return table
 
 
@@ -144,7 +141,7 @@ class MethodView(View):
     """
 
     #: Verb -> handler method name, built in ``__init_subclass__``.
-    _verb_handlers: t.ClassVar[dict[str, str]] = {}
+    _verb_handlers: t.ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -166,12 +163,19 @@ class MethodView(View):
     def dispatch_request(self, **kwargs: t.Any) -> ft.ResponseReturnValue:
         """Call the handler for the request's verb with the URL variables."""
         verb = _cv_request.get().request.method
-        handler_name = self._verb_handlers.get(verb)
-        if handler_name is None:
-            # Reached only when a rule lists more methods than the class serves; the router rejects
-            # every verb outside the rule's methods before the view runs.
-            raise MethodNotAllowed(valid_methods=sorted(self._verb_handlers))
-        return _run(getattr(self, handler_name), kwargs)
+        for handler_name in self._verb_handlers.get(verb, ()):
+            # Looked up on the instance, so handlers set in ``__init__`` work; names come from the table only.
+            handler = getattr(self, handler_name, None)
+            if handler is not None:
+                return _run(handler, kwargs)
+        # Reached only when a rule lists more methods than the class serves; the router rejects every verb
+        # outside the rule's methods before the view runs.
+        served = (
+            other_verb
+            for other_verb, names in self._verb_handlers.items()
+            if any(getattr(self, name, None) is not None for name in names)
+        )
+        raise MethodNotAllowed(valid_methods=sorted(served))
 
 
 #: Attribute names a verb must never resolve to.
