@@ -451,6 +451,13 @@ def test_run_passes_options_to_run_simple(monkeypatch: pytest.MonkeyPatch, runne
     assert seen["threaded"] is True
 
 
+def test_run_simple_patched_on_this_module(monkeypatch: pytest.MonkeyPatch, runner: CliRunner) -> None:
+    calls = []
+    monkeypatch.setattr("erlen.cli.run_simple", lambda *args, **kwargs: calls.append(args))
+    runner.invoke(ErlenGroup(create_app=lambda: Erlen("x")), ["run"])
+    assert calls and calls[0][:2] == ("127.0.0.1", 5000)
+
+
 def test_run_cert_and_key() -> None:
     with pytest.raises(click.BadParameter, match="Required"):
         run_command.make_context("run", ["--cert", __file__])

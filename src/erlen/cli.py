@@ -26,8 +26,9 @@ from operator import itemgetter
 from types import ModuleType
 
 import click
+import werkzeug.serving
 from click.core import ParameterSource
-from werkzeug.serving import is_running_from_reloader
+from werkzeug.serving import is_running_from_reloader, run_simple
 from werkzeug.utils import import_string
 
 from . import _brand
@@ -781,6 +782,9 @@ class SeparatedPathType(click.Path):
         return [convert_one(item, param, ctx) for item in self.split_envvar_value(value)]
 
 
+_WERKZEUG_RUN_SIMPLE = run_simple
+
+
 def _app_that_raises(error: Exception) -> t.Callable[..., t.Any]:
     def failing_app(environ: t.Any, start_response: t.Any) -> t.Any:
         raise error from None
@@ -852,11 +856,11 @@ def run_command(
         traceback.print_exc()
         app = _app_that_raises(error)
 
-    from werkzeug.serving import run_simple  # looked up on call, so tests can replace it
-
+    # Either patch point works for tests: this module's name (as Flask has it) or Werkzeug's own.
+    serve = run_simple if run_simple is not _WERKZEUG_RUN_SIMPLE else werkzeug.serving.run_simple
     debug = get_debug_flag()
     show_server_banner(debug, info.app_import_path)
-    run_simple(
+    serve(
         host,
         port,
         app,
