@@ -16,7 +16,9 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
 # Installed into $(VENV) next to `pip install -e .[dotenv,async]`. Add server and browser test deps here.
-TEST_DEPS ?= pytest ruff mypy python-dotenv asgiref greenlet
+# pytest < 9.1: Flask 3.1.3's suite imports `_pytest.monkeypatch.notset`, gone in later pytest
+# (Flask's own lock file tests with 9.0.2). greenlet lets Flask's greenlet context tests run.
+TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet
 # Installed into $(BENCH_VENV) next to Erlen, plus bench/requirements.txt when it exists.
 BENCH_DEPS ?= Flask==3.1.3 bottle falcon granian
 

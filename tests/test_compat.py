@@ -164,7 +164,7 @@ def test_unknown_flask_submodule_is_not_found() -> None:
             print(json.dumps(exc.name))
         """
     )
-    assert result == "erlen.no_such_module"
+    assert result == "flask.no_such_module"
 
 
 def test_flask_brand_names_enabled() -> None:

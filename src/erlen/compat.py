@@ -54,10 +54,6 @@ FLASK_MODULES: tuple[str, ...] = (
     "flask.wrappers",
 )
 
-# Packages among the aliased names: the import system needs to know before the module is loaded, and
-# finding out by importing would happen under the global import lock.
-_PACKAGES = frozenset({"flask", "flask.json", "flask.sansio"})
-
 #: Flask's class names, added next to Erlen's on the module that defines them: module -> (flask, erlen).
 _BRAND_ALIASES: dict[str, tuple[tuple[str, str], ...]] = {
     "erlen.testing": (("FlaskClient", "ErlenClient"), ("FlaskCliRunner", "ErlenCliRunner")),
@@ -83,32 +79,30 @@ def _add_brand_aliases(module: ModuleType) -> None:
 class _AliasLoader(importlib.abc.Loader):
     """Loads ``flask.<x>`` by importing ``erlen.<x>`` and returning that same module object."""
 
-    def __init__(self, erlen_name: str) -> None:
-        self.erlen_name = erlen_name
-        self._erlen_spec: importlib.machinery.ModuleSpec | None = None
+    def __init__(self, erlen_spec: importlib.machinery.ModuleSpec) -> None:
+        self.erlen_spec = erlen_spec
+        self._module_spec: importlib.machinery.ModuleSpec | None = None
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        module = importlib.import_module(self.erlen_name)
-        # The import system overwrites ``__spec__`` with the flask spec; keep Erlen's to restore it.
-        self._erlen_spec = module.__spec__
+        module = importlib.import_module(self.erlen_spec.name)
+        # The import system is about to overwrite ``__spec__`` with the flask spec; keep Erlen's.
+        self._module_spec = module.__spec__
         return module
 
     def exec_module(self, module: ModuleType) -> None:
-        # Already executed as erlen.<x>; only undo the spec swap so reload() and pickling see Erlen's.
-        if self._erlen_spec is not None:
-            module.__spec__ = self._erlen_spec
+        # Already executed as erlen.<x>; put Erlen's spec back so reload() and pickling see its identity.
+        module.__spec__ = self._module_spec or self.erlen_spec
         _add_brand_aliases(module)
 
     def get_code(self, fullname: str) -> CodeType | None:
         """Let ``python -m flask`` run ``erlen.__main__`` (runpy asks the loader for code)."""
-        spec = importlib.util.find_spec(self.erlen_name)
-        loader = spec.loader if spec is not None else None
+        loader = self.erlen_spec.loader
         if not isinstance(loader, importlib.abc.InspectLoader):
             return None
-        return loader.get_code(self.erlen_name)
+        return loader.get_code(self.erlen_spec.name)
 
     def is_package(self, fullname: str) -> bool:
-        return fullname in _PACKAGES
+        return self.erlen_spec.submodule_search_locations is not None
 
 
 class _BrandAliasLoader(importlib.abc.Loader):
@@ -139,16 +133,26 @@ class _FlaskAliasFinder(importlib.abc.MetaPathFinder):
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname == "flask" or fullname.startswith("flask."):
-            # Every flask.* name is aliased, listed or not: letting another finder search flask's
+            # Every flask.* name is answered here, listed or not: letting another finder search flask's
             # __path__ (Erlen's directory) would load a second copy of an Erlen module under a flask name.
+            # Locating erlen.<x> imports nothing (its parent is flask's parent, already imported).
+            erlen_spec = self._other_finders_spec(_erlen_name(fullname), path, target)
+            if erlen_spec is None:
+                return None
             return importlib.machinery.ModuleSpec(
-                fullname, _AliasLoader(_erlen_name(fullname)), is_package=fullname in _PACKAGES
+                fullname,
+                _AliasLoader(erlen_spec),
+                origin=erlen_spec.origin,
+                is_package=erlen_spec.submodule_search_locations is not None,
             )
         if fullname in _BRAND_ALIASES:
-            return self._wrapped_spec(fullname, path, target)
+            spec = self._other_finders_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = _BrandAliasLoader(spec.loader)
+            return spec
         return None
 
-    def _wrapped_spec(
+    def _other_finders_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
     ) -> importlib.machinery.ModuleSpec | None:
         for finder in sys.meta_path:
@@ -156,8 +160,6 @@ class _FlaskAliasFinder(importlib.abc.MetaPathFinder):
                 continue
             spec = finder.find_spec(fullname, path, target)
             if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _BrandAliasLoader(spec.loader)
                 return spec
         return None
 

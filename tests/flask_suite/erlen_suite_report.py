@@ -33,8 +33,11 @@ class _Recorder:
         if previous is not None and _RANK[previous["outcome"]] >= _RANK[outcome]:
             return
         detail = ""
-        if report.failed or outcome in ("error", "failed"):
+        if report.failed:
             detail = report.longreprtext[-_MAX_DETAIL:]
+            if previous is not None and previous["detail"]:
+                # A failing call and then a failing teardown: keep both stories.
+                detail = f"{previous['detail']}\n--- then in {report.when}:\n{detail}"
         elif report.skipped and isinstance(report.longrepr, tuple):
             detail = str(report.longrepr[2])
         self.outcomes[nodeid] = {

@@ -341,7 +341,8 @@ def run_pytest(
         sys.executable,
         *("-m", "pytest", "-p", "erlen.compat_pytest", "-p", "erlen_suite_report"),
         *("--rootdir", str(rootdir), "--erlen-report", str(report_path), "-p", "no:cacheprovider"),
-        *("-q", "--tb=short", "-rfE"),
+        # One file that fails to import must not hide the results of all the others.
+        *("-q", "--tb=short", "-rfE", "--continue-on-collection-errors"),
         *extra,
         *selection,
     ]
