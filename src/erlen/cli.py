@@ -32,12 +32,12 @@ from werkzeug.serving import is_running_from_reloader, run_simple
 from werkzeug.utils import import_string
 
 from . import _brand
+from .app import Erlen
+from .globals import _cv_app
 from .helpers import get_debug_flag, get_load_dotenv
 
 if t.TYPE_CHECKING:
     import ssl
-
-    from .app import Erlen
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -47,14 +47,6 @@ FLASK_API_VERSION = "3.1.3"
 
 class NoAppException(click.UsageError):
     """Raised if an application cannot be found or loaded."""
-
-
-def _app_class() -> type[Erlen]:
-    # Imported on use: ``erlen.app`` imports this module lazily for ``app.cli``, and the command line
-    # should not pay for the whole framework before it knows which command runs.
-    from .app import Erlen
-
-    return Erlen
 
 
 def _brand_title() -> str:
@@ -105,15 +97,14 @@ def _call_factory(
 
 def find_best_app(module: ModuleType) -> Erlen:
     """Find the one application in ``module``: ``app``, ``application``, the only instance, or a factory."""
-    app_class = _app_class()
     module_name = module.__name__
 
     for name in ("app", "application"):
         candidate = getattr(module, name, None)
-        if isinstance(candidate, app_class):
+        if isinstance(candidate, Erlen):
             return candidate
 
-    instances = list({id(v): v for v in vars(module).values() if isinstance(v, app_class)}.values())
+    instances = list({id(v): v for v in vars(module).values() if isinstance(v, Erlen)}.values())
     if len(instances) == 1:
         return instances[0]
     if instances:
@@ -133,7 +124,7 @@ def find_best_app(module: ModuleType) -> Erlen:
             f"Detected factory {name!r} in module {module_name!r}, but could not call it without"
             f" arguments. Use '{module_name}:{name}(args)' to specify arguments.",
         )
-        if isinstance(app, app_class):
+        if isinstance(app, Erlen):
             return app
 
     raise NoAppException(
@@ -192,7 +183,7 @@ def find_app_by_string(module: ModuleType, app_name: str) -> Erlen:
     else:
         app = attr
 
-    if isinstance(app, _app_class()):
+    if isinstance(app, Erlen):
         return app
     raise NoAppException(f"A valid application was not obtained from '{module_name}:{app_name}'.")
 
@@ -388,8 +379,6 @@ def _load_app_for_command(info: ScriptInfo) -> Erlen:
 
 
 def _current_app_or_none() -> Erlen | None:
-    from .globals import _cv_app
-
     ctx = _cv_app.get(None)
     return None if ctx is None else ctx.app
 
