@@ -57,6 +57,15 @@ def _app_env_names() -> str:
     return " or ".join(repr(name) for name in _brand.env_names("APP"))
 
 
+def _set_brand_env(suffix: str, value: str) -> None:
+    """Set the variable under the first active brand name only.
+
+    Readers check every active name and brands are only ever added, so one name is enough; setting all
+    of them would leave a stale ``ERLEN_*`` behind a harness that resets only ``FLASK_*`` between tests.
+    """
+    os.environ[_brand.env_names(suffix)[0]] = value
+
+
 def _describe_error(error: BaseException) -> str:
     """One line: the exception's type, message and the place it was raised."""
     text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
@@ -475,7 +484,7 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool 
     if source is None or source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
         return None
     # Through the environment, because the app may be created (or re-created by the reloader) later.
-    _brand.setenv("DEBUG", "1" if value else "0")
+    _set_brand_env("DEBUG", "1" if value else "0")
     return value
 
 
@@ -626,9 +635,7 @@ class ErlenGroup(AppGroup):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: t.Any
     ) -> click.Context:
         # Tells app.run() it was called from a module the command line imported, so it does nothing.
-        # Only the first brand's name: readers check every active name, and a test harness that resets
-        # FLASK_RUN_FROM_CLI between tests would otherwise keep a stale ERLEN_RUN_FROM_CLI.
-        os.environ[_brand.env_names("RUN_FROM_CLI")[0]] = "true"
+        _set_brand_env("RUN_FROM_CLI", "true")
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
                 create_app=self.create_app,
