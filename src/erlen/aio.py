@@ -42,7 +42,7 @@ def worker_loop() -> asyncio.AbstractEventLoop:
             thread.start()
             ready.wait()
             _loop, _loop_pid, _loop_thread = loop, os.getpid(), thread
-        return _loop  # type: ignore[return-value]
+        return _loop
 
 
 def run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
@@ -61,7 +61,7 @@ def run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
             if finished.cancelled():
                 result.cancel()
             elif finished.exception() is not None:
-                result.set_exception(finished.exception())  # type: ignore[arg-type]
+                result.set_exception(finished.exception())
             else:
                 result.set_result(finished.result())
 

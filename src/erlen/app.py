@@ -55,7 +55,7 @@ class Erlen(App):
     session_interface: SessionInterface = SecureCookieSessionInterface()
     jinja_environment = Environment
     app_ctx_globals_class = _AppCtxGlobals
-    default_config = ImmutableDict(App.default_config)  # type: ignore[assignment]
+    default_config = ImmutableDict(App.default_config)
 
     def __init__(
         self,
@@ -156,12 +156,14 @@ class Erlen(App):
             rv.update(processor())
         return rv
 
-    def open_instance_resource(self, resource: str, mode: str = "rb", encoding: str | None = "utf-8") -> t.IO[t.Any]:
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
         """Open a file relative to the instance folder."""
         path = os.path.join(self.instance_path, resource)
         if "b" in mode:
-            return open(path, mode)  # noqa: SIM115
-        return open(path, mode, encoding=encoding)  # noqa: SIM115
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     # -- contexts ---------------------------------------------------------------------------------------------
 
@@ -187,15 +189,19 @@ class Erlen(App):
         """A test client that calls the app without a server."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import ErlenClient as cls
-        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)  # type: ignore[no-any-return]
+            from .testing import ErlenClient
+
+            cls = ErlenClient
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: t.Any) -> ErlenCliRunner:
         """A click runner for the app's commands."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import ErlenCliRunner as cls
-        return cls(self, **kwargs)  # type: ignore[no-any-return]
+            from .testing import ErlenCliRunner
+
+            cls = ErlenCliRunner
+        return cls(self, **kwargs)
 
     # -- URLs -------------------------------------------------------------------------------------------------
 
@@ -283,7 +289,9 @@ class Erlen(App):
                 subdomain = "<invalid>"
             else:
                 subdomain = ".".join(filter(None, current[: -len(wanted)]))
-        adapter = url_map.bind(server_name, script_name=root_path or "/", subdomain=subdomain, url_scheme=scheme)
+        adapter = url_map.bind(
+            server_name, script_name=root_path or "/", subdomain=subdomain, url_scheme=scheme
+        )
         return adapter.server_name, adapter.script_name, adapter.subdomain, adapter.url_scheme
 
     def url_for(
@@ -340,7 +348,9 @@ class Erlen(App):
             return self.async_to_sync(func)
         return func
 
-    def async_to_sync(self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]) -> t.Callable[..., t.Any]:
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
         """Wrap a coroutine function to run on the worker's long-lived event loop."""
         from .aio import run_sync
 
@@ -500,14 +510,14 @@ class Erlen(App):
             )
         response_class = self.response_class
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, cabc.Iterator):
-                rv = response_class(rv, status=status, headers=headers)
+            if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+                rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
-                    rv = response_class.force_type(rv, _cv_request.get().request.environ)  # type: ignore[arg-type]
+                    rv = response_class.force_type(rv, _cv_request.get().request.environ)
                 except TypeError as e:
                     raise TypeError(
                         f"{e}\nThe view function did not return a valid response. The return type must be a"
@@ -581,7 +591,7 @@ class Erlen(App):
 
     # -- teardown -----------------------------------------------------------------------------------------------
 
-    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
+    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run the teardown_request functions; all of them run even when one raises (the first error is re-raised)."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
@@ -593,7 +603,7 @@ class Erlen(App):
         if failure is not None:
             raise failure
 
-    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:
+    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run the teardown_appcontext functions, newest first; all run even when one raises."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
@@ -675,4 +685,3 @@ def _run_all(
             if failure is None:
                 failure = e
     return failure
-

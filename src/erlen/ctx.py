@@ -219,7 +219,9 @@ class RequestContext:
 
     def copy(self) -> RequestContext:
         """A context for the same request object and session, to push elsewhere (greenlets, threads)."""
-        return self.__class__(self.app, environ=self.request.environ, request=self.request, session=self._session)
+        return self.__class__(
+            self.app, environ=self.request.environ, request=self.request, session=self._session
+        )
 
     def match_request(self) -> None:
         """Match the URL and store the rule and view args (or the routing error) on the request."""

@@ -113,7 +113,7 @@ def url_for(
     )
 
 
-def redirect(location: str, code: int = 302, Response: type[BaseResponse] | None = None) -> BaseResponse:  # noqa: N803
+def redirect(location: str, code: int = 302, Response: type[BaseResponse] | None = None) -> BaseResponse:
     """A redirect response; uses the current app's response class when an app context is active."""
     ctx = _cv_app.get(None)
     if ctx is not None:
@@ -181,7 +181,7 @@ def send_file(
     conditional: bool = True,
     etag: bool | str = True,
     last_modified: t.Any = None,
-    max_age: None | int | t.Callable[[str | None], int | None] = None,
+    max_age: int | t.Callable[[str | None], int | None] | None = None,
 ) -> Response:
     """Send a file or file-like object, with conditional requests (ETag, Last-Modified, Range) handled."""
     return werkzeug.utils.send_file(  # type: ignore[return-value]

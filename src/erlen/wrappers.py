@@ -68,7 +68,7 @@ class Request(RequestBase):
     _max_form_parts: int | None = None
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         """The body size cap: set on this request, else the app's MAX_CONTENT_LENGTH."""
         if self._max_content_length is not None:
             return self._max_content_length
@@ -82,7 +82,7 @@ class Request(RequestBase):
         self._max_content_length = value
 
     @property
-    def max_form_memory_size(self) -> int | None:  # type: ignore[override]
+    def max_form_memory_size(self) -> int | None:
         """The cap on a non-file form field: set here, else the app's MAX_FORM_MEMORY_SIZE."""
         if self._max_form_memory_size is not None:
             return self._max_form_memory_size
@@ -95,8 +95,8 @@ class Request(RequestBase):
     def max_form_memory_size(self, value: int | None) -> None:
         self._max_form_memory_size = value
 
-    @property
-    def max_form_parts(self) -> int | None:  # type: ignore[override]
+    @property  # type: ignore[override]
+    def max_form_parts(self) -> int | None:
         """The cap on multipart parts: set here, else the app's MAX_FORM_PARTS."""
         if self._max_form_parts is not None:
             return self._max_form_parts
@@ -139,7 +139,7 @@ class Request(RequestBase):
         return self.stream
 
     @property
-    def stream(self) -> t.IO[bytes]:  # type: ignore[override]
+    def stream(self) -> t.IO[bytes]:
         """The body stream, bounded by Content-Length and by max_content_length (413 past it)."""
         stream = self.__dict__.get("_erlen_stream")
         if stream is None:
@@ -148,7 +148,9 @@ class Request(RequestBase):
 
     def _make_stream(self) -> t.IO[bytes]:
         if self.shallow:
-            raise RuntimeError("This request was created with 'shallow=True', reading from the input stream is disabled.")
+            raise RuntimeError(
+                "This request was created with 'shallow=True', reading from the input stream is disabled."
+            )
         environ = self.environ
         raw = environ["wsgi.input"]
         limit = self.max_content_length
@@ -164,7 +166,7 @@ class Request(RequestBase):
         # No length and the server does not terminate the stream: reading would block or be unbounded.
         return io.BytesIO()
 
-    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:  # type: ignore[override]
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
         """Parse the body as JSON; deeply nested input is a 400, not a crash."""
         try:
             return super().get_json(force=force, silent=silent, cache=cache)
@@ -186,12 +188,7 @@ class Request(RequestBase):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         ctx = _cv_app.get(None)
-        if (
-            ctx is not None
-            and ctx.app.debug
-            and self.mimetype != "multipart/form-data"
-            and not self.files
-        ):
+        if ctx is not None and ctx.app.debug and self.mimetype != "multipart/form-data" and not self.files:
             from .debughelpers import attach_enctype_error_multidict
 
             attach_enctype_error_multidict(self)

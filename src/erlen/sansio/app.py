@@ -15,7 +15,7 @@ import typing as t
 from datetime import timedelta
 from itertools import chain
 
-from werkzeug.exceptions import Aborter, BadRequest, BadRequestKeyError, HTTPException
+from werkzeug.exceptions import Aborter, BadRequest, BadRequestKeyError
 from werkzeug.routing import BuildError, Map, Rule
 from werkzeug.utils import cached_property
 from werkzeug.utils import redirect as _wz_redirect
@@ -39,8 +39,8 @@ T_template_global = t.TypeVar("T_template_global", bound=t.Callable[..., t.Any])
 T_template_test = t.TypeVar("T_template_test", bound=t.Callable[..., bool])
 
 
-def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
-    if value is None or isinstance(value, timedelta):
+def _make_timedelta(value: timedelta | int) -> timedelta:
+    if isinstance(value, timedelta):
         return value
     return timedelta(seconds=value)
 
@@ -116,7 +116,7 @@ class App(Scaffold):
     aborter_class = Aborter
     config_class = Config
     testing = ConfigAttribute[bool]("TESTING")
-    secret_key = ConfigAttribute[t.Union[str, bytes, None]]("SECRET_KEY")
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
     permanent_session_lifetime = ConfigAttribute[timedelta](
         "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
     )
@@ -184,7 +184,9 @@ class App(Scaffold):
         if instance_path is None:
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
-            raise ValueError("If an instance path is provided it must be absolute. A relative path was given instead.")
+            raise ValueError(
+                "If an instance path is provided it must be absolute. A relative path was given instead."
+            )
         self.instance_path = instance_path
         self.config = self.make_config(instance_relative_config)
         self.aborter = self.make_aborter()
@@ -214,7 +216,7 @@ class App(Scaffold):
             )
 
     @cached_property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         """The app's name: the import name, or the script's name when run as ``__main__``."""
         if self.import_name == "__main__":
             fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
@@ -309,7 +311,7 @@ class App(Scaffold):
             methods = getattr(view_func, "methods", None) or ("GET",)
         if isinstance(methods, str):
             raise TypeError(
-                "Allowed methods must be a list of strings, for example: @app.route(..., methods=[\"POST\"])"
+                'Allowed methods must be a list of strings, for example: @app.route(..., methods=["POST"])'
             )
         method_set = {item.upper() for item in methods}
         required_methods = set(getattr(view_func, "required_methods", ()))

@@ -49,7 +49,10 @@ class BlueprintSetupState:
         self.url_prefix: str | None = blueprint.url_prefix if url_prefix is None else url_prefix
         self.name: str = options.get("name", blueprint.name)
         self.name_prefix: str = options.get("name_prefix", "")
-        self.url_defaults: dict[str, t.Any] = {**blueprint.url_values_defaults, **options.get("url_defaults", {})}
+        self.url_defaults: dict[str, t.Any] = {
+            **blueprint.url_values_defaults,
+            **options.get("url_defaults", {}),
+        }
 
     def add_url_rule(
         self,
@@ -138,7 +141,9 @@ class Blueprint(Scaffold):
 
         self.record(once)
 
-    def make_setup_state(self, app: App, options: dict[str, t.Any], first_registration: bool = False) -> BlueprintSetupState:
+    def make_setup_state(
+        self, app: App, options: dict[str, t.Any], first_registration: bool = False
+    ) -> BlueprintSetupState:
         """The state handed to recorded functions at registration."""
         return BlueprintSetupState(self, app, options, first_registration)
 
@@ -167,7 +172,9 @@ class Blueprint(Scaffold):
         state = self.make_setup_state(app, options, first_registration)
 
         if self.has_static_folder:
-            state.add_url_rule(f"{self.static_url_path}/<path:filename>", view_func=self.send_static_file, endpoint="static")
+            state.add_url_rule(
+                f"{self.static_url_path}/<path:filename>", view_func=self.send_static_file, endpoint="static"
+            )
         self._merge_into(app, name)
         for deferred in self.deferred_functions:
             deferred(state)
@@ -179,7 +186,8 @@ class Blueprint(Scaffold):
                 state.subdomain, child.subdomain if nested.get("subdomain") is None else nested["subdomain"]
             )
             nested["url_prefix"] = _join_prefix(
-                state.url_prefix, child.url_prefix if nested.get("url_prefix") is None else nested["url_prefix"]
+                state.url_prefix,
+                child.url_prefix if nested.get("url_prefix") is None else nested["url_prefix"],
             )
             nested["name_prefix"] = name
             child.register(app, nested)
@@ -214,7 +222,7 @@ class Blueprint(Scaffold):
             return
         cli_group = options.get("cli_group", self.cli_group)
         if cli_group is None:
-            app.cli.commands.update(group.commands)  # type: ignore[attr-defined]
+            app.cli.commands.update(group.commands)
             return
         group.name = name if cli_group is _sentinel else cli_group
         app.cli.add_command(group)
@@ -330,7 +338,7 @@ class Blueprint(Scaffold):
         """Like ``errorhandler``, for errors anywhere in the app."""
 
         def decorator(f: T_error_handler) -> T_error_handler:
-            self._on_app(lambda app: app.errorhandler(code)(f))
+            self._on_app(lambda app: app.register_error_handler(code, f))
             return f
 
         return decorator

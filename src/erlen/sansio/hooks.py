@@ -101,7 +101,7 @@ class HookMap(dict[K, HookList[V]]):
         super().__delitem__(key)
         self.on_change()
 
-    def setdefault(self, key: K, default: t.Iterable[V] | None = None) -> HookList[V]:  # type: ignore[override]
+    def setdefault(self, key: K, default: t.Iterable[V] | None = None) -> HookList[V]:
         if key in self:
             return self[key]
         value = self._wrap(default if default is not None else ())

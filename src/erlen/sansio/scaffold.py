@@ -110,7 +110,7 @@ class Scaffold:
             from ..cli import AppGroup
 
             group = self.__dict__["_cli"] = AppGroup()
-        return group  # type: ignore[no-any-return]
+        return group
 
     @cli.setter
     def cli(self, value: click.Group) -> None:
@@ -183,12 +183,14 @@ class Scaffold:
             raise ValueError("Resources can only be opened for reading.")
         path = os.path.join(self.root_path, resource)
         if mode == "rb":
-            return open(path, mode)  # noqa: SIM115
-        return open(path, mode, encoding=encoding)  # noqa: SIM115
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     # -- routes -----------------------------------------------------------------------------------------------
 
-    def _method_route(self, method: str, rule: str, options: dict[str, t.Any]) -> t.Callable[[T_route], T_route]:
+    def _method_route(
+        self, method: str, rule: str, options: dict[str, t.Any]
+    ) -> t.Callable[[T_route], T_route]:
         if "methods" in options:
             raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
         return self.route(rule, methods=[method], **options)
@@ -291,7 +293,9 @@ class Scaffold:
         return f
 
     @setupmethod
-    def errorhandler(self, code_or_exception: type[Exception] | int) -> t.Callable[[T_error_handler], T_error_handler]:
+    def errorhandler(
+        self, code_or_exception: type[Exception] | int
+    ) -> t.Callable[[T_error_handler], T_error_handler]:
         """Register the decorated function to handle an HTTP status code or an exception class."""
 
         def decorator(f: T_error_handler) -> T_error_handler:
@@ -310,7 +314,9 @@ class Scaffold:
         self._hooks_changed()
 
     @staticmethod
-    def _get_exc_class_and_code(exc_class_or_code: type[Exception] | int) -> tuple[type[Exception], int | None]:
+    def _get_exc_class_and_code(
+        exc_class_or_code: type[Exception] | int,
+    ) -> tuple[type[Exception], int | None]:
         """Resolve a handler key to ``(exception class, HTTP code or None)``, refusing what cannot be handled."""
         exc_class: type[Exception]
         if isinstance(exc_class_or_code, int):
@@ -428,7 +434,7 @@ def get_root_path(import_name: str) -> str:
     if loader is None:
         return os.getcwd()
     if hasattr(loader, "get_filename"):
-        filepath = loader.get_filename(import_name)
+        filepath: str | None = loader.get_filename(import_name)
     else:
         __import__(import_name)
         module = sys.modules[import_name]
@@ -442,7 +448,7 @@ def get_root_path(import_name: str) -> str:
                 " In this case the root path needs to be explicitly"
                 " provided."
             )
-    return os.path.dirname(os.path.abspath(filepath))
+    return os.path.dirname(os.path.abspath(t.cast(str, filepath)))
 
 
 __all__ = ["HookList", "Scaffold", "find_package", "get_root_path", "setupmethod"]
