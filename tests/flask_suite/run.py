@@ -276,7 +276,11 @@ def ensure_sdist(cache_dir: Path, local: Path | None = None) -> Path:
             tar.extractall(tmp, filter="data")
         else:  # pragma: no cover - Python < 3.10.12
             tar.extractall(tmp)
-        os.replace(Path(tmp) / f"flask-{FLASK_VERSION}", target)
+        try:
+            os.replace(Path(tmp) / f"flask-{FLASK_VERSION}", target)
+        except OSError:
+            if not (target / "tests" / "conftest.py").is_file():  # not a concurrent run's unpacking
+                raise
     return target
 
 
@@ -336,7 +340,47 @@ def run_pytest(
     show_output: bool,
     timeout: float,
 ) -> SuiteRun:
-    """Run pytest in ``rootdir`` with the compat and report plugins; node ids get ``id_prefix``."""
+    """Run pytest in ``rootdir`` with the compat and report plugins; node ids get ``id_prefix``.
+
+    The run writes into a private directory and publishes ``report_path`` and ``log_path`` at the end, so
+    two runs at once (two developers' terminals, an editor's test runner) do not read each other's files.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    private = Path(tempfile.mkdtemp(prefix="run-", dir=log_path.parent))
+    try:
+        return _run_pytest_in(
+            rootdir,
+            selection,
+            extra,
+            report_path=private / report_path.name,
+            log_path=private / log_path.name,
+            shown_log_path=log_path,
+            id_prefix=id_prefix,
+            show_output=show_output,
+            timeout=timeout,
+        )
+    finally:
+        for produced, public in (
+            (private / report_path.name, report_path),
+            (private / log_path.name, log_path),
+        ):
+            if produced.is_file():
+                os.replace(produced, public)
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _run_pytest_in(
+    rootdir: Path,
+    selection: Sequence[str],
+    extra: Sequence[str],
+    *,
+    report_path: Path,
+    log_path: Path,
+    shown_log_path: Path,
+    id_prefix: str,
+    show_output: bool,
+    timeout: float,
+) -> SuiteRun:
     command = [
         sys.executable,
         *("-m", "pytest", "-p", "erlen.compat_pytest", "-p", "erlen_suite_report"),
@@ -348,8 +392,6 @@ def run_pytest(
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "ERLEN_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
-    report_path.unlink(missing_ok=True)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log:
         log.write("$ " + " ".join(command) + f"\n  (cwd {rootdir})\n")
         log.flush()
@@ -372,14 +414,14 @@ def run_pytest(
             process.wait()
             copier.join(5)
             raise SystemExit(
-                f"flask suite: pytest did not finish within {timeout:.0f}s; see {log_path}"
+                f"flask suite: pytest did not finish within {timeout:.0f}s; see {shown_log_path}"
             ) from timed_out
         copier.join()
     output = log_path.read_text(encoding="utf-8")
     if not report_path.is_file():
         sys.stdout.write(_last_lines(output, 40) + "\n")
         raise SystemExit(
-            f"flask suite: pytest exited with {process.returncode} and wrote no report; see {log_path}"
+            f"flask suite: pytest exited with {process.returncode} and wrote no report; see {shown_log_path}"
         )
     data: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
     outcomes = {id_prefix + n: entry["outcome"] for n, entry in data["outcomes"].items()}
@@ -516,7 +558,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ok = ok and comparison.ok
 
     report_file = cache_dir / "report.txt"
-    report_file.write_text("\n".join(report_parts), encoding="utf-8")
+    partial_report = report_file.with_name(f"report.txt.{os.getpid()}")
+    partial_report.write_text("\n".join(report_parts), encoding="utf-8")
+    os.replace(partial_report, report_file)
     print(f"full report: {report_file}")
 
     if args.update:
