@@ -47,7 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--round-seconds", type=float, help="target length of one round (default 0.08, quick 0.02)"
     )
-    parser.add_argument("--duration", type=float, help="seconds of load per server run (default 5, quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds of each load run (default 3, quick 1)")
+    parser.add_argument("--repeats", type=int, help="load runs per server, round-robin (default 3, quick 1)")
     parser.add_argument(
         "--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)"
     )
@@ -66,7 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.scenario_list = [name for name in SCENARIO_NAMES if name in wanted]
     args.rounds = args.rounds or (3 if args.quick else 7)
     args.round_seconds = args.round_seconds or (0.02 if args.quick else 0.08)
-    args.duration = args.duration or (1.0 if args.quick else 5.0)
+    args.duration = args.duration or (1.0 if args.quick else 3.0)
+    args.repeats = args.repeats or (1 if args.quick else 3)
     return args
 
 
@@ -150,11 +152,14 @@ def main(argv: list[str] | None = None) -> int:
             "wrk (1 thread)" if serving.wrk_available() else "a Python asyncio load generator (wrk not found)"
         )
         print(f"granian + {tool}:", file=sys.stderr, flush=True)
-        load = serving.measure_servers(served, served_scenarios, args.duration, args.connections)
+        load = serving.measure_servers(
+            served, served_scenarios, args.duration, args.connections, args.repeats
+        )
         note = (
             f"granian --interface wsgi, 1 worker, 127.0.0.1; load from {tool}, {args.connections} keep-alive "
-            f"connections, {args.duration:.0f} s per run after a short warm-up. Load generator and server share "
-            f"the machine's {os.cpu_count()} cores."
+            f"connections; all servers up at once, {args.repeats} round-robin runs of {args.duration:.0f} s each "
+            f"after a short warm-up, the median run shown. Load generator and servers share the machine's "
+            f"{os.cpu_count()} cores."
         )
         sections.append(report.server_section(load, served, served_scenarios, note))
         raw["server"] = {
