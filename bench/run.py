@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 
 from harness import frameworks as fw_registry
-from harness import machine, memory, report, serving, smoke
+from harness import machine, memory, profiling, report, serving, smoke
 from harness.inprocess import Settings, largest_spread, measure
 from harness.scenarios import SCENARIO_NAMES, SCENARIOS, prepare
 from harness.timing import harness_overhead_us, null_app
@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--smoke", action="store_true", help="one request per scenario; exit 1 if Erlen != Flask"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print the calls per request and a cProfile ranking for the --only scenarios (default: hello) "
+        "on --frameworks (default: erlen), then exit",
+    )
     parser.add_argument("--rounds", type=int, help="timing rounds per scenario (default 7, quick 3)")
     parser.add_argument(
         "--round-seconds", type=float, help="target length of one round (default 0.08, quick 0.02)"
@@ -54,6 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--output", help="markdown report path (default results/latest.md for a full run)")
     args = parser.parse_args(argv)
+    args.frameworks_given = args.frameworks != ",".join(fw_registry.ALL_FRAMEWORKS)
     args.framework_list = [name.strip() for name in args.frameworks.split(",") if name.strip()]
     unknown = set(args.framework_list) - set(fw_registry.ALL_FRAMEWORKS)
     if unknown:
@@ -94,6 +101,16 @@ def run_smoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_profile(args: argparse.Namespace) -> int:
+    framework_names = args.framework_list if args.frameworks_given else ["erlen"]
+    loaded, skipped = fw_registry.load(framework_names)
+    for name, why in skipped.items():
+        print(f"profile: {name} skipped: {why}", file=sys.stderr)
+    chosen = args.scenario_list if args.only else ["hello"]
+    print(profiling.report(loaded, [s for s in SCENARIOS if s.name in chosen]))
+    return 0
+
+
 def optional_sections(args: argparse.Namespace, framework_names: list[str]) -> list[report.Section]:
     """Sections from sibling modules, when present.
 
@@ -115,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.smoke:
         return run_smoke(args)
+    if args.profile:
+        return run_profile(args)
     started = time.monotonic()
     loaded, skipped = fw_registry.load(args.framework_list)
     names = [fw.name for fw in loaded]

@@ -18,7 +18,7 @@ from typing import Any
 from harness.scenarios import PreparedRequest, WSGIApp
 
 
-def _start_response(
+def start_response_noop(
     status: str, headers: list[tuple[str, str]], exc_info: Any = None
 ) -> Callable[[bytes], None]:
     return _write
@@ -31,7 +31,7 @@ def _write(data: bytes) -> None:
 def run_requests(app: WSGIApp, prepared: PreparedRequest, count: int) -> float:
     """Run ``count`` requests; return the seconds they took."""
     fresh = prepared.fresh
-    start_response = _start_response
+    start_response = start_response_noop
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -79,7 +79,7 @@ def count_calls(app: WSGIApp, prepared: PreparedRequest, requests: int = 50) -> 
         environ = prepared.fresh()
         sys.setprofile(profiler)
         try:
-            result = app(environ, _start_response)
+            result = app(environ, start_response_noop)
             for _chunk in result:
                 pass
             close = getattr(result, "close", None)
