@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 
 from harness import frameworks as fw_registry
-from harness import machine, memory, profiling, report, serving, smoke
+from harness import machine, memory, profiling, report, serving, smoke, timing
 from harness.inprocess import Settings, largest_spread, measure
 from harness.scenarios import SCENARIO_NAMES, SCENARIOS, prepare
 from harness.timing import harness_overhead_us, null_app
@@ -48,6 +48,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="print the calls per request and a cProfile ranking for the --only scenarios (default: hello) "
         "on --frameworks (default: erlen), then exit",
+    )
+    parser.add_argument(
+        "--wall-clock",
+        action="store_true",
+        help="time rounds with perf_counter instead of this process's CPU time",
     )
     parser.add_argument("--rounds", type=int, help="timing rounds per scenario (default 7, quick 3)")
     parser.add_argument(
@@ -135,11 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         return run_profile(args)
     started = time.monotonic()
+    if args.wall_clock:
+        timing.use_wall_clock()
     loaded, skipped = fw_registry.load(args.framework_list)
     names = [fw.name for fw in loaded]
     notes = [
         f"mode: {'quick' if args.quick else 'full'}; {args.rounds} rounds of ~{args.round_seconds * 1000:.0f} ms "
-        f"per scenario and framework, frameworks interleaved, GC paused while timing"
+        f"per scenario and framework, frameworks interleaved, GC paused while timing; "
+        f"clock: {'wall (perf_counter)' if args.wall_clock else 'process CPU time (process_time)'}"
     ]
     notes += [f"{name} skipped: {why}" for name, why in skipped.items()]
     sections: list[report.Section] = []

@@ -17,6 +17,16 @@ from typing import Any
 
 from harness.scenarios import PreparedRequest, WSGIApp
 
+#: The clock rounds are timed with. CPU time of this process by default: the loop is single-threaded and
+#: CPU-bound, so on an idle machine it equals wall time, and on a shared one it leaves out the time other
+#: processes held the CPU. ``use_wall_clock()`` switches to ``perf_counter``.
+clock = time.process_time
+
+
+def use_wall_clock() -> None:
+    global clock
+    clock = time.perf_counter
+
 
 def start_response_noop(
     status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -35,7 +45,7 @@ def run_requests(app: WSGIApp, prepared: PreparedRequest, count: int) -> float:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        started = time.perf_counter()
+        started = clock()
         for _ in range(count):
             result = app(fresh(), start_response)
             for _chunk in result:
@@ -43,7 +53,7 @@ def run_requests(app: WSGIApp, prepared: PreparedRequest, count: int) -> float:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        return time.perf_counter() - started
+        return clock() - started
     finally:
         if gc_was_enabled:
             gc.enable()
