@@ -24,11 +24,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from . import _brand, signals
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_app, _cv_request
+from .asgi import ASGIMixin
 from .sansio.app import App, DispatchPlan
 from .sansio.scaffold import _sentinel
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import Environment
 from .wrappers import Request, Response
+from .wsgi import LIFECYCLE_METHODS, run_inline
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -43,7 +45,7 @@ _ADAPTER_CACHE_SIZE = 256
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-class Erlen(App):
+class Erlen(ASGIMixin, App):
     """A WSGI (and ASGI) application with Flask 3.1's API.
 
     ``erlen.Flask`` is the same class, so a Flask app ports by changing one import line. See
@@ -83,6 +85,7 @@ class Erlen(App):
             root_path=root_path,
         )
         self._adapter_bindings: dict[tuple[t.Any, ...], tuple[str, str, str | None, str]] = {}
+        self._sync_callers: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
         if self.has_static_folder:
             assert bool(static_host) == host_matching, "Invalid static_host/host_matching combination"
             # A weak reference, so the view stored in the app does not keep the app alive.
@@ -222,6 +225,31 @@ class Erlen(App):
                 url_scheme=config["PREFERRED_URL_SCHEME"],
             )
         trusted_hosts = config["TRUSTED_HOSTS"]
+        server_name = config["SERVER_NAME"]
+        environ = request.environ
+        # PERF: keyed on the raw Host header, so validation and binding run once per distinct host.
+        key = (
+            environ.get("HTTP_HOST") or (environ.get("SERVER_NAME"), environ.get("SERVER_PORT")),
+            request.scheme,
+            request.root_path,
+            server_name,
+            self.subdomain_matching,
+            None if trusted_hosts is None else tuple(trusted_hosts),
+        )
+        binding = self._adapter_bindings.get(key)
+        if binding is not None:
+            if trusted_hosts is not None:
+                request.trusted_hosts = trusted_hosts
+            return MapAdapter(
+                self.url_map,
+                binding[0],
+                binding[1],
+                binding[2],
+                binding[3],
+                request.path,
+                request.method,
+                request.query_string.decode("latin-1"),
+            )
         if trusted_hosts is not None:
             request.trusted_hosts = trusted_hosts
         host = request.host
@@ -232,14 +260,10 @@ class Erlen(App):
                 from werkzeug.exceptions import BadRequest
 
                 raise BadRequest("The Host header is not valid.")
-        server_name = config["SERVER_NAME"]
-        key = (host, request.scheme, request.root_path, server_name, self.subdomain_matching)
-        binding = self._adapter_bindings.get(key)
-        if binding is None:
-            binding = self._bind(host, request.scheme, request.root_path, server_name)
-            if len(self._adapter_bindings) >= _ADAPTER_CACHE_SIZE:
-                self._adapter_bindings.clear()
-            self._adapter_bindings[key] = binding
+        binding = self._bind(host, request.scheme, request.root_path, server_name)
+        if len(self._adapter_bindings) >= _ADAPTER_CACHE_SIZE:
+            self._adapter_bindings.clear()
+        self._adapter_bindings[key] = binding
         bound_server_name, script_name, subdomain, url_scheme = binding
         return MapAdapter(
             self.url_map,
@@ -358,12 +382,42 @@ class Erlen(App):
 
     # -- the request cycle ----------------------------------------------------------------------------------
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
-        """The WSGI entry point; calls :meth:`wsgi_app` so middleware can wrap that."""
-        return self.wsgi_app(environ, start_response)
+    def __call__(self, environ: t.Any, start_response: t.Any, send: t.Any = None) -> t.Any:
+        """The WSGI entry point (two arguments), or the ASGI 3 one (three: returns the coroutine).
+
+        WSGI calls :meth:`wsgi_app` so middleware can wrap that; ASGI calls :meth:`asgi_app` (see
+        :mod:`erlen.asgi` for how servers detect ASGI on this object).
+        """
+        if send is None:
+            if not self._serving_started:
+                self._start_serving_wsgi()
+            return self.wsgi_app(environ, start_response)
+        return self.asgi_app(environ, start_response, send)
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._inline_wsgi = all(getattr(cls, name) is getattr(Erlen, name) for name in LIFECYCLE_METHODS)
+
+    #: True while the class keeps Erlen's lifecycle methods, so :mod:`erlen.wsgi` may run them inline.
+    _inline_wsgi: t.ClassVar[bool] = True
+
+    def _sync_caller(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """``ensure_sync(func)``, remembered per function.
+
+        # PERF: classifying a function as sync or async costs five Python calls; views and hooks are few.
+        """
+        try:
+            return self._sync_callers[func]
+        except KeyError:
+            caller = self._sync_callers[func] = self.ensure_sync(func)
+            return caller
+        except TypeError:
+            return self.ensure_sync(func)
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
         """Handle one WSGI request: push the context, dispatch, write the response, tear down."""
+        if self._inline_wsgi:
+            return run_inline(self, environ, start_response)
         ctx = self.request_context(environ)
         error: BaseException | None = None
         try:
@@ -412,7 +466,7 @@ class Erlen(App):
             for url_func in plan.url_value_preprocessors:
                 url_func(request.endpoint, request.view_args)
         for before_func in plan.before_request:
-            rv = self.ensure_sync(before_func)()
+            rv = self._sync_caller(before_func)()
             if rv is not None:
                 return rv
         return None
@@ -426,7 +480,7 @@ class Erlen(App):
         if getattr(rule, "provide_automatic_options", False) and request.method == "OPTIONS":
             return self.make_default_options_response()
         view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
-        return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)
+        return self._sync_caller(self.view_functions[rule.endpoint])(**view_args)
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing error; in debug mode a redirect that would drop form data is an error instead."""
@@ -469,7 +523,7 @@ class Erlen(App):
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
         for func in self._current_plan(ctx).after_request:
-            response = self.ensure_sync(func)(response)
+            response = self._sync_caller(func)(response)
         self._save_session(ctx, response)
         return response
 
@@ -524,6 +578,11 @@ class Erlen(App):
                         " string, dict, list, tuple with headers or status, Response instance, or WSGI"
                         f" callable, but it was a {type(rv).__name__}."
                     ).with_traceback(sys.exc_info()[2]) from None
+            elif isinstance(rv, cabc.AsyncIterator):
+                from .streaming import AsyncBody
+
+                rv = response_class(AsyncBody(rv), status=status, headers=headers)  # type: ignore[arg-type]
+                status = headers = None
             else:
                 raise TypeError(
                     "The view function did not return a valid response. The return type must be a string,"

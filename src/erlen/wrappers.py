@@ -5,15 +5,19 @@ from __future__ import annotations
 import io
 import typing as t
 
+from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
-from werkzeug.wsgi import get_content_length
+from werkzeug.wsgi import _get_server, get_content_length
 
 from . import json
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import Rule
 
 
@@ -66,6 +70,34 @@ class Request(RequestBase):
     _max_content_length: int | None = None
     _max_form_memory_size: int | None = None
     _max_form_parts: int | None = None
+
+    def __init__(
+        self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
+    ) -> None:
+        # PERF: sets the fields Werkzeug's constructor sets, read straight from the environ, and leaves
+        # ``headers`` and ``server`` to first use; Werkzeug's constructor costs six Python calls.
+        self.environ = environ
+        self.shallow = shallow
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        self.scheme = environ.get("wsgi.url_scheme", "http")
+        root_path = environ.get("SCRIPT_NAME") or ""
+        self.root_path = root_path.encode("latin1").decode(errors="replace").rstrip("/") if root_path else ""
+        path = environ.get("PATH_INFO") or ""
+        self.path = "/" + path.encode("latin1").decode(errors="replace").lstrip("/")
+        self.query_string = environ.get("QUERY_STRING", "").encode("latin1")
+        self.remote_addr = environ.get("REMOTE_ADDR")
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
+    @cached_property
+    def headers(self) -> EnvironHeaders:  # type: ignore[override]
+        """The request headers, read from the environ on access."""
+        return EnvironHeaders(self.environ)
+
+    @cached_property
+    def server(self) -> tuple[str, int | None] | None:
+        """The server's ``(host, port)`` from the environ."""
+        return _get_server(self.environ)
 
     @property
     def max_content_length(self) -> int | None:
@@ -230,12 +262,59 @@ def _blueprint_chain(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
+#: Werkzeug's ``Response`` members the direct construction and writing below stand in for.
+_DIRECT_MEMBERS = (
+    "__init__",
+    "__call__",
+    "get_wsgi_headers",
+    "get_app_iter",
+    "get_wsgi_response",
+    "set_data",
+    "close",
+    "iter_encoded",
+)
+
+
 class Response(ResponseBase):
     """The response object: Werkzeug's, with HTML as the default type and the app's cookie-size limit."""
 
     default_mimetype: str | None = "text/html"
     json_module: t.Any = json
     autocorrect_location_header = False
+
+    #: True when this class leaves Werkzeug's construction and WSGI writing unchanged, so Erlen may build
+    #: instances with :meth:`_with_body` and write them without Werkzeug's header pass.
+    _direct: t.ClassVar[bool] = True
+    #: The Content-Type of ``default_mimetype`` with its charset.
+    _default_content_type: t.ClassVar[str | None] = "text/html; charset=utf-8"
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._direct = cls.automatically_set_content_length and all(
+            getattr(cls, name) is getattr(Response, name) for name in _DIRECT_MEMBERS
+        )
+        mimetype = cls.default_mimetype
+        cls._default_content_type = get_content_type(mimetype, "utf-8") if mimetype else None
+
+    @classmethod
+    def _with_body(cls, body: bytes, content_type: str | None, status: int = 200) -> Response:
+        """A response with a complete body, built as Werkzeug's constructor would build it.
+
+        # PERF: skips the constructor's header, status and body setters (about fifteen Python calls).
+        """
+        self = cls.__new__(cls)
+        headers = Headers()
+        if content_type is None:
+            headers._list = [("Content-Length", str(len(body)))]
+        else:
+            headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        self.headers = headers
+        self._status = f"{status} {HTTP_STATUS_CODES[status].upper()}"
+        self._status_code = status
+        self.direct_passthrough = False
+        self._on_close = []
+        self.response = [body]
+        return self
 
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]

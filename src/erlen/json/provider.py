@@ -16,6 +16,7 @@ import weakref
 from datetime import date
 
 from werkzeug.http import http_date
+from werkzeug.utils import get_content_type
 
 if t.TYPE_CHECKING:
     from werkzeug.sansio.response import Response
@@ -176,7 +177,13 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(obj, indent=2)
         else:
             body = self.dumps(obj, separators=(",", ":"))
-        return _response_class(self._app)(f"{body}\n", mimetype=self.mimetype)
+        response_class = _response_class(self._app)
+        if getattr(response_class, "_direct", False):
+            # PERF: a complete JSON body needs none of the general constructor's work.
+            mimetype = self.mimetype
+            content_type = mimetype if mimetype == "application/json" else get_content_type(mimetype, "utf-8")
+            return response_class._with_body(f"{body}\n".encode(), content_type)  # type: ignore[attr-defined,no-any-return]
+        return response_class(f"{body}\n", mimetype=self.mimetype)
 
 
 class OrjsonProvider(DefaultJSONProvider):

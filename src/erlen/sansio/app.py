@@ -16,13 +16,14 @@ from datetime import timedelta
 from itertools import chain
 
 from werkzeug.exceptions import Aborter, BadRequest, BadRequestKeyError
-from werkzeug.routing import BuildError, Map, Rule
+from werkzeug.routing import BuildError, Rule
 from werkzeug.utils import cached_property
 from werkzeug.utils import redirect as _wz_redirect
 
 from .. import _brand
 from ..config import Config, ConfigAttribute
 from ..json.provider import DefaultJSONProvider, JSONProvider
+from .routing import RouteMap
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, get_root_path, setupmethod
 
 if t.TYPE_CHECKING:
@@ -123,7 +124,7 @@ class App(Scaffold):
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     jinja_options: dict[str, t.Any] = {}
     url_rule_class = Rule
-    url_map_class = Map
+    url_map_class = RouteMap
     test_client_class: type[t.Any] | None = None
     test_cli_runner_class: type[t.Any] | None = None
 

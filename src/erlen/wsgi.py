@@ -1,0 +1,221 @@
+"""The WSGI request path for apps that keep Flask's lifecycle methods as Erlen defines them.
+
+How this works: :meth:`Erlen.wsgi_app` runs the documented lifecycle (``request_context``, ``full_dispatch_request``,
+``preprocess_request``, ``dispatch_request``, ``finalize_request``, ``process_response``, ``ctx.pop``). When an
+app's class overrides none of those methods, the same steps can run inline here with the work that does not apply
+to this request skipped: no hook loop without hooks, no session without a cookie or access, no signal without
+receivers, static paths matched with one dict lookup, the view's sync/async wrapper looked up rather than
+recomputed, and a complete body written without Werkzeug's header pass. Any exception, and any feature that needs
+the full treatment (teardown functions, parsed files, streamed bodies), goes back to the general methods, so the
+behaviour is the same as the long path; only the cost differs.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import typing as t
+
+from werkzeug.exceptions import HTTPException
+
+from . import signals
+from .ctx import AppContext, RequestContext
+from .globals import _cv_app, _cv_request
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .app import Erlen
+
+#: The lifecycle methods whose default implementations the inline path stands in for.
+LIFECYCLE_METHODS = (
+    "wsgi_app",
+    "request_context",
+    "app_context",
+    "create_url_adapter",
+    "full_dispatch_request",
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+    "do_teardown_request",
+    "do_teardown_appcontext",
+    "ensure_sync",
+    "should_ignore_error",
+)
+
+_no_body_statuses = frozenset((204, 304))
+
+
+def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
+    """Handle one request with the inline path (see the module docstring)."""
+    request = app.request_class(environ)
+    request.json_module = app.json
+    ctx = RequestContext(app, environ, request)
+
+    # Push: the app context only when another app's (or none) is active; one ContextVar set each.
+    app_ctx: AppContext | None = None
+    current = _cv_app.get(None)
+    if current is None or current.app is not app:
+        app_ctx = AppContext(app)
+        app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+        if signals.appcontext_pushed.receivers:
+            signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
+    ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+
+    error: BaseException | None = None
+    try:
+        try:
+            if not app.session_interface.open_lazily:
+                ctx._open_session()
+            _match(app, ctx)
+            response = _dispatch(app, ctx)
+        except Exception as e:
+            error = e
+            response = app.handle_exception(e)
+        except BaseException as e:
+            error = e
+            raise
+        return _write(response, request.method, environ, start_response)
+    finally:
+        preserve = environ.get("werkzeug.debug.preserve_context")
+        if preserve is not None:
+            preserve(_cv_app.get())
+            preserve(_cv_request.get())
+        _pop(app, ctx, app_ctx, error)
+
+
+def _match(app: Erlen, ctx: RequestContext) -> None:
+    """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request."""
+    adapter = ctx.url_adapter
+    if adapter is None:
+        return
+    request = ctx.request
+    url_map = app.url_map
+    # PERF: a static path is one dict lookup; the rule must accept the method, else Werkzeug decides (405...).
+    static = getattr(url_map, "static_table", None)
+    if static is not None and adapter.subdomain == "":
+        rule = static().get(request.path)
+        if rule is not None and (rule.methods is None or request.method in rule.methods):
+            request.url_rule = rule
+            request.view_args = dict(rule.defaults) if rule.defaults else {}
+            return
+    try:
+        request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
+    except HTTPException as e:
+        request.routing_exception = e
+
+
+def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
+    """``full_dispatch_request`` inline: before hooks, the view, and the response's finalization."""
+    app._got_first_request = True
+    request = ctx.request
+    rule = request.url_rule
+    try:
+        if signals.request_started.receivers:
+            signals.request_started.send(app, _async_wrapper=app.ensure_sync)
+        if rule is None:
+            # No rule: a routing error; the general methods raise it and the handlers answer it.
+            rv = app.preprocess_request()
+            if rv is None:
+                rv = app.dispatch_request()
+        else:
+            endpoint = rule.endpoint
+            plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
+            rv = None
+            if plan.url_value_preprocessors:
+                for url_func in plan.url_value_preprocessors:
+                    url_func(endpoint, request.view_args)
+            for before_func in plan.before_request:
+                rv = app._sync_caller(before_func)()
+                if rv is not None:
+                    break
+            if rv is None:
+                if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                    rv = app.make_default_options_response()
+                else:
+                    rv = app._sync_caller(app.view_functions[endpoint])(**request.view_args)  # type: ignore[arg-type]
+    except Exception as e:
+        rv = app.handle_user_exception(e)
+    return _finalize(app, ctx, rv)
+
+
+def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
+    """``finalize_request`` inline: make the response, run after hooks, save the session."""
+    response_class = app.response_class
+    # PERF: a str body with the default type becomes a response without Werkzeug's constructor.
+    if type(rv) is str and response_class._direct:
+        response = response_class._with_body(rv.encode(), response_class._default_content_type)
+    else:
+        response = app.make_response(rv)
+    request = ctx.request
+    for func in ctx._after_request_functions:
+        response = app._sync_caller(func)(response)
+    rule = request.url_rule
+    if rule is not None:
+        after = rule.__dict__["_erlen_plan"].after_request
+    else:
+        after = app._dispatch_plan(None, None).after_request
+    for func in after:
+        response = app._sync_caller(func)(response)
+    if ctx._opened_session is not None or "HTTP_COOKIE" in request.environ:
+        app._save_session(ctx, response)
+    if signals.request_finished.receivers:
+        signals.request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
+    return response
+
+
+def _write(
+    response: t.Any, method: str, environ: WSGIEnvironment, start_response: StartResponse
+) -> cabc.Iterable[bytes]:
+    """Start the response and return its body; complete bodies skip Werkzeug's header pass."""
+    cls = type(response)
+    if (
+        getattr(cls, "_direct", False)
+        and type(response.response) is list
+        and not response._on_close
+        and not response.direct_passthrough
+        and method != "HEAD"
+    ):
+        status = response._status_code
+        if status >= 200 and status not in _no_body_statuses and "Content-Length" in response.headers:
+            # PERF: the headers are already what Werkzeug's get_wsgi_headers would produce for this response.
+            start_response(response._status, response.headers.to_wsgi_list())
+            return response.response
+    return response(environ, start_response)  # type: ignore[no-any-return]
+
+
+def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: BaseException | None) -> None:
+    """``ctx.pop`` inline when nothing needs tearing down; otherwise the general pop."""
+    request = ctx.request
+    rule = request.url_rule
+    plan = rule.__dict__.get("_erlen_plan") if rule is not None else None
+    if (
+        plan is None
+        or plan.teardown_request
+        or len(ctx._cv_tokens) != 1
+        or signals.request_tearing_down.receivers
+        or "files" in request.__dict__
+        or (
+            app_ctx is not None
+            and (
+                app.teardown_appcontext_funcs
+                or signals.appcontext_tearing_down.receivers
+                or signals.appcontext_popped.receivers
+                or len(app_ctx._cv_tokens) != 1
+            )
+        )
+    ):
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
+        return
+    token, _ = ctx._cv_tokens.pop()
+    if _cv_request.get() is not ctx:
+        raise AssertionError(f"Popped wrong request context. ({_cv_request.get()!r} instead of {ctx!r})")
+    _cv_request.reset(token)
+    request.environ["werkzeug.request"] = None
+    if app_ctx is not None:
+        if _cv_app.get() is not app_ctx:
+            raise AssertionError(f"Popped wrong app context. ({_cv_app.get()!r} instead of {app_ctx!r})")
+        _cv_app.reset(app_ctx._cv_tokens.pop())
