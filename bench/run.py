@@ -201,13 +201,19 @@ def main(argv: list[str] | None = None) -> int:
     full_run = (
         not args.quick and not args.only and set(args.framework_list) == set(fw_registry.ALL_FRAMEWORKS)
     )
-    output = args.output or os.path.join(RESULTS_DIR, "latest.md" if full_run else "partial.md.tmp")
+    if args.output:
+        output = args.output
+        json_output = (output[:-3] if output.endswith(".md") else output) + ".json"
+    elif full_run:
+        output, json_output = (os.path.join(RESULTS_DIR, name) for name in ("latest.md", "latest.json"))
+    else:  # partial runs don't overwrite the full report; *.tmp is git-ignored
+        output, json_output = (
+            os.path.join(RESULTS_DIR, name) for name in ("partial.md.tmp", "partial.json.tmp")
+        )
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     with open(output, "w") as out:
         out.write(text)
-    with open(
-        os.path.splitext(output)[0] + (".json" if full_run and not args.output else ".json.tmp"), "w"
-    ) as out:
+    with open(json_output, "w") as out:
         json.dump(raw, out, indent=1, default=str)
     print(f"report written to {os.path.relpath(output)}", file=sys.stderr)
     return 0
