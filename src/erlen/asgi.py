@@ -1,0 +1,576 @@
+"""The ASGI side of the Erlen app: HTTP, websocket and lifespan connections, and the mixin that adds them.
+
+How this works: ``Erlen`` inherits :class:`ASGIMixin`. Its class-level ``__call__`` serves WSGI for two arguments
+and returns :meth:`ASGIMixin.asgi_app`'s coroutine for three; the mixin also stores an ``async def`` under the
+instance's ``__call__`` so servers that probe ``inspect.iscoroutinefunction(app.__call__)`` (uvicorn, hypercorn)
+detect ASGI 3, while calling ``app(...)`` still goes through the class.
+
+An HTTP request is handled in three steps. The body is received first (MAX_CONTENT_LENGTH enforced while it
+arrives, BODY_TIMEOUT bounding it, spooled to a temporary file above ASGI_BODY_MEMORY_LIMIT) and a WSGI environ is
+built from the scope, so the same Request and contexts work unchanged. Then the request is dispatched: when no
+view, hook or error handler of the app is a coroutine function, the ordinary synchronous pipeline runs in the
+bounded thread pool (one hop per request); otherwise :mod:`erlen.asgi_dispatch` runs the same steps on the loop,
+awaiting async functions and sending sync ones to the pool. Finally the response is written: whole bodies in
+one message, streamed bodies chunk by chunk while a watcher notices the client going away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextvars
+import inspect
+import os
+import sys
+import tempfile
+import typing as t
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from io import BytesIO
+
+from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
+from werkzeug.routing import WebsocketMismatch
+
+from .streaming import AsyncBody
+
+if t.TYPE_CHECKING:
+    from .app import Erlen
+    from .wrappers import Response
+
+Scope = t.MutableMapping[str, t.Any]
+Message = t.MutableMapping[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+#: Lifecycle methods the loop-side pipeline re-implements; a subclass overriding one gets the thread pipeline.
+_LIFECYCLE = (
+    "full_dispatch_request",
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "process_response",
+    "handle_user_exception",
+    "handle_http_exception",
+    "handle_exception",
+)
+_MODE_SYNC, _MODE_ASYNC, _MODE_WSGI = 0, 1, 2
+_END = object()
+
+
+class ASGIMixin:
+    """ASGI 3 serving, lifespan hooks, background tasks and websocket routes for the Erlen app."""
+
+    before_serving_funcs: list[t.Callable[..., t.Any]]
+    after_serving_funcs: list[t.Callable[..., t.Any]]
+    before_websocket_funcs: list[t.Callable[..., t.Any]]
+    after_websocket_funcs: list[t.Callable[..., t.Any]]
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before_serving_funcs = []
+        self.after_serving_funcs = []
+        self.before_websocket_funcs = []
+        self.after_websocket_funcs = []
+        self._asgi_mode_key: tuple[t.Any, ...] | None = None
+        self._asgi_mode = _MODE_SYNC
+        self._serving_started = False
+        self._background: set[t.Any] = set()
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_pid = 0
+        # A closure over a weak reference, not a bound method, so the app holds no reference cycle.
+        app_ref = weakref.ref(self)
+
+        async def asgi_entry(scope: Scope, receive: Receive, send: Send) -> None:
+            app = app_ref()
+            assert app is not None
+            await app.asgi_app(scope, receive, send)
+
+        # PERF/compat: servers decide "ASGI 3" by inspecting ``app.__call__``; the instance attribute answers
+        # that probe, while ``app(...)`` uses the class's two-or-three-argument ``__call__``.
+        self.__dict__["__call__"] = asgi_entry
+
+    # -- registration -----------------------------------------------------------------------------------------
+
+    def before_serving(self, f: F) -> F:
+        """Run ``f`` (sync or async) once before serving: ASGI lifespan startup, or the first WSGI request."""
+        self.before_serving_funcs.append(f)
+        return f
+
+    def after_serving(self, f: F) -> F:
+        """Run ``f`` (sync or async) once after serving: ASGI lifespan shutdown, or WSGI worker exit."""
+        self.after_serving_funcs.append(f)
+        return f
+
+    def before_websocket(self, f: F) -> F:
+        """Run ``f`` before each websocket view; a non-None result closes the connection."""
+        self.before_websocket_funcs.append(f)
+        return f
+
+    def after_websocket(self, f: F) -> F:
+        """Run ``f()`` after each websocket view returns (not when it raises)."""
+        self.after_websocket_funcs.append(f)
+        return f
+
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+        """Register a websocket view for ``rule`` (same URL map and converters as HTTP routes)."""
+
+        def decorator(f: F) -> F:
+            app = t.cast("Erlen", self)
+            if WebsocketMismatch not in app.error_handler_spec.get(None, {}).get(400, {}):
+                app.register_error_handler(WebsocketMismatch, _websocket_over_http)
+            endpoint = options.pop("endpoint", None)
+            options.setdefault("methods", ("GET",))
+            app.add_url_rule(
+                rule, endpoint, f, websocket=True, provide_automatic_options=False, **options
+            )
+            return f
+
+        return decorator
+
+    def add_background_task(self, func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> None:
+        """Run ``func(*args, **kwargs)`` (sync or async) after the response, in an app context.
+
+        Under ASGI the task runs on the server loop and is awaited at lifespan shutdown; under WSGI it runs on
+        the worker loop (async) or a pool thread (sync) and is waited for at process exit.
+        """
+        app = t.cast("Erlen", self)
+        context = contextvars.copy_context()
+
+        async def run() -> None:
+            with app.app_context():
+                if inspect.iscoroutinefunction(func):
+                    await func(*args, **kwargs)
+                else:
+                    await self._run_sync(partial(func, *args, **kwargs))
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            task = context.run(loop.create_task, run())
+        else:
+            from . import aio
+
+            task = asyncio.run_coroutine_threadsafe(context.run(run), aio.worker_loop())
+            self._register_exit()
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- serving hooks ----------------------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Run the before_serving functions in an app context."""
+        with t.cast("Erlen", self).app_context():
+            for func in self.before_serving_funcs:
+                await self._call_user(func)
+
+    async def shutdown(self) -> None:
+        """Run the after_serving functions, then wait for background tasks."""
+        with t.cast("Erlen", self).app_context():
+            for func in self.after_serving_funcs:
+                await self._call_user(func)
+        pending = [task for task in self._background if isinstance(task, asyncio.Task)]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def _start_serving_wsgi(self) -> None:
+        """Under WSGI: run before_serving once, on the first request, and schedule after_serving at exit."""
+        self._serving_started = True
+        if self.before_serving_funcs:
+            from .aio import run_coroutine
+
+            run_coroutine(self.startup())
+        if self.after_serving_funcs:
+            self._register_exit()
+
+    def _register_exit(self) -> None:
+        if self.__dict__.get("_exit_registered"):
+            return
+        self.__dict__["_exit_registered"] = True
+        atexit.register(_shutdown_at_exit, weakref.ref(self))
+
+    # -- entry ------------------------------------------------------------------------------------------------
+
+    async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI 3 application: HTTP, websocket and lifespan scopes."""
+        kind = scope["type"]
+        if kind == "http":
+            await self._asgi_http(scope, receive, send)
+        elif kind == "websocket":
+            from .websocket import serve_websocket
+
+            await serve_websocket(t.cast("Erlen", self), scope, receive, send)
+        elif kind == "lifespan":
+            await self._asgi_lifespan(receive, send)
+        else:
+            raise RuntimeError(f"Unsupported ASGI scope type {kind!r}")
+
+    async def _asgi_lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as e:
+                    await send({"type": "lifespan.startup.failed", "message": f"{type(e).__name__}: {e}"})
+                    return
+                self._serving_started = True
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                try:
+                    await self.shutdown()
+                except Exception as e:
+                    await send({"type": "lifespan.shutdown.failed", "message": f"{type(e).__name__}: {e}"})
+                    return
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _asgi_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = t.cast("Erlen", self)
+        environ = scope_to_environ(scope)
+        if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
+            try:
+                body = await self._receive_body(environ, receive)
+            except _Disconnected:
+                return
+            except (RequestEntityTooLarge, RequestTimeout) as e:
+                await _send_response(send, e.get_response(environ))
+                return
+            if body is None:
+                return
+        mode = self._dispatch_mode()
+        if mode == _MODE_ASYNC:
+            from .asgi_dispatch import run_request
+
+            response = await run_request(app, environ)
+            status, headers, app_iter = _start_wsgi_response(response, environ)
+        elif mode == _MODE_SYNC:
+            response, status, headers, app_iter = await self._run_sync(
+                partial(_run_sync_request, app, environ)
+            )
+        else:
+            response = None
+            status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
+        await _write_response(self, scope, receive, send, response, status, headers, app_iter)
+
+    async def _receive_body(self, environ: dict[str, t.Any], receive: Receive) -> t.IO[bytes] | None:
+        """Receive the whole body into memory or a temporary file; None when the client went away."""
+        config = t.cast("Erlen", self).config
+        limit: int | None = config["MAX_CONTENT_LENGTH"]
+        declared = environ.get("CONTENT_LENGTH")
+        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+            raise RequestEntityTooLarge()
+        memory_limit: int = config.get("ASGI_BODY_MEMORY_LIMIT", 1024 * 1024)
+        timeout: float | None = config.get("BODY_TIMEOUT", 60)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        chunks: list[bytes] = []
+        size = 0
+        spool: t.IO[bytes] | None = None
+        more = True
+        while more:
+            if deadline is None:
+                message = await receive()
+            else:
+                remaining = deadline - loop.time()
+                try:
+                    message = await asyncio.wait_for(receive(), max(remaining, 0))
+                except asyncio.TimeoutError:
+                    if spool is not None:
+                        spool.close()
+                    raise RequestTimeout() from None
+            if message["type"] == "http.disconnect":
+                if spool is not None:
+                    spool.close()
+                raise _Disconnected()
+            chunk: bytes = message.get("body", b"")
+            more = message.get("more_body", False)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                if spool is not None:
+                    spool.close()
+                raise RequestEntityTooLarge()
+            if spool is None:
+                chunks.append(chunk)
+                if size > memory_limit:
+                    # H10: the file is created and written in the pool so the loop never waits on the disk.
+                    spool = await loop.run_in_executor(self._pool(), tempfile.TemporaryFile)
+                    await loop.run_in_executor(self._pool(), spool.write, b"".join(chunks))
+                    chunks = []
+            elif chunk:
+                await loop.run_in_executor(self._pool(), spool.write, chunk)
+        if spool is not None:
+            await loop.run_in_executor(self._pool(), spool.seek, 0)
+            stream: t.IO[bytes] = spool
+        else:
+            stream = BytesIO(b"".join(chunks))
+        environ["wsgi.input"] = stream
+        environ["CONTENT_LENGTH"] = str(size)
+        environ["wsgi.input_terminated"] = True
+        return stream
+
+    # -- running user code ------------------------------------------------------------------------------------
+
+    def _dispatch_mode(self) -> int:
+        """Which pipeline serves HTTP under ASGI; recomputed only when routes or hooks change."""
+        app = t.cast("Erlen", self)
+        key = (
+            app._plan_generation,
+            len(app.view_functions),
+            len(app.error_handler_spec),
+            "wsgi_app" in app.__dict__,
+        )
+        if key != self._asgi_mode_key:
+            self._asgi_mode = _compute_mode(app)
+            self._asgi_mode_key = key
+        return self._asgi_mode
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The bounded pool sync user code runs in under ASGI (ASGI_THREADS, default 40); one per process."""
+        executor = self._executor
+        if executor is None or self._executor_pid != os.getpid():
+            threads = t.cast("Erlen", self).config.get("ASGI_THREADS") or 40
+            executor = self._executor = ThreadPoolExecutor(threads, thread_name_prefix="erlen-sync")
+            self._executor_pid = os.getpid()
+        return executor
+
+    async def _run_sync(
+        self, func: t.Callable[[], t.Any], context: contextvars.Context | None = None
+    ) -> t.Any:
+        """Run ``func()`` in the pool inside ``context`` (a copy of the current one by default)."""
+        if context is None:
+            context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._pool(), context.run, func)
+
+    async def _call_user(self, func: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+        """The one step that calls user code under ASGI: await coroutine functions, pool the rest."""
+        if inspect.iscoroutinefunction(func):
+            return await func(*args)
+        return await self._run_sync(partial(func, *args))
+
+
+class _Disconnected(Exception):
+    """The client went away before the request body was complete."""
+
+
+def _websocket_over_http(error: WebsocketMismatch) -> tuple[str, int]:
+    return (
+        "400 Bad Request: this URL is a WebSocket endpoint. Connect with a WebSocket client to an ASGI server"
+        " (uvicorn, hypercorn, granian --interface asgi); plain HTTP and WSGI servers cannot serve it.\n",
+        400,
+    )
+
+
+def _compute_mode(app: Erlen) -> int:
+    from .app import Erlen as _Erlen
+
+    if "wsgi_app" in app.__dict__ or type(app).wsgi_app is not _Erlen.wsgi_app:
+        return _MODE_WSGI
+    for name in _LIFECYCLE:
+        if getattr(type(app), name) is not getattr(_Erlen, name):
+            return _MODE_WSGI
+    funcs: list[t.Any] = list(app.view_functions.values())
+    for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        for scoped in registry.values():
+            funcs.extend(scoped)
+    for by_code in app.error_handler_spec.values():
+        for handlers in by_code.values():
+            funcs.extend(handlers.values())
+    if any(inspect.iscoroutinefunction(f) for f in funcs):
+        return _MODE_ASYNC
+    return _MODE_SYNC
+
+
+def _shutdown_at_exit(app_ref: weakref.ref[ASGIMixin]) -> None:
+    app = app_ref()
+    if app is None:
+        return
+    from . import aio
+
+    for task in list(app._background):
+        if not isinstance(task, asyncio.Task):
+            try:
+                task.result(timeout=30)
+            except Exception:
+                pass
+    if app.after_serving_funcs and app._serving_started:
+        aio.run_coroutine(app.shutdown())
+
+
+# -- environ and response plumbing ----------------------------------------------------------------------------
+
+
+def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
+    """A WSGI environ for an ASGI HTTP or websocket scope (body stream empty until received)."""
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("", 0)
+    root_path: str = scope.get("root_path", "")
+    path: str = scope["path"]
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    environ: dict[str, t.Any] = {
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1]) if server[1] is not None else "80",
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": client[0],
+        "REMOTE_PORT": client[1],
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": _EMPTY,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = "HTTP_" + name
+        existing = environ.get(name)
+        if existing is not None:
+            value = f"{existing}; {value}" if name == "HTTP_COOKIE" else f"{existing},{value}"
+        environ[name] = value
+    return environ
+
+
+class _EmptyStream:
+    """The body of a request that declared none."""
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def readline(self, size: int = -1) -> bytes:
+        return b""
+
+
+_EMPTY = _EmptyStream()
+
+
+def _run_sync_request(app: Erlen, environ: dict[str, t.Any]) -> tuple[Response, str, list[t.Any], t.Any]:
+    """The WSGI pipeline, run in a pool thread, returning the Response as well as what a WSGI server sees."""
+    ctx = app.request_context(environ)
+    error: BaseException | None = None
+    try:
+        try:
+            ctx.push()
+            response = app.full_dispatch_request()
+        except Exception as e:
+            error = e
+            response = app.handle_exception(e)
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        status, headers, app_iter = _start_wsgi_response(response, environ)
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
+    if response.is_sequence:
+        # PERF: a whole body is joined here, in the same pool hop, so it goes out in one message.
+        body = b"".join(app_iter)
+        app_iter.close()
+        return response, status, headers, body
+    return response, status, headers, app_iter
+
+
+def _run_wsgi_app(app: Erlen, environ: dict[str, t.Any]) -> tuple[str, list[t.Any], t.Any]:
+    """Call ``app.wsgi_app`` as a WSGI server would (so WSGI middleware wrapping it still applies)."""
+    started: list[t.Any] = []
+
+    def start_response(
+        status: str, headers: list[t.Any], exc_info: t.Any = None
+    ) -> t.Callable[[bytes], None]:
+        started[:] = [status, headers]
+        return lambda data: None
+
+    app_iter = app.wsgi_app(environ, start_response)  # type: ignore[arg-type]
+    if isinstance(app_iter, list) and started:
+        return started[0], started[1], b"".join(app_iter)
+    first = next(iter(app_iter), None) if not started else _END
+    return started[0], started[1], _Prepend(first, app_iter)
+
+
+class _Prepend:
+    """An iterator that yields a chunk already pulled, then the rest of ``app_iter``."""
+
+    def __init__(self, first: t.Any, app_iter: t.Any) -> None:
+        self.first = first
+        self.app_iter = app_iter
+        self.rest = iter(app_iter)
+
+    def __iter__(self) -> _Prepend:
+        return self
+
+    def __next__(self) -> t.Any:
+        first = self.first
+        if first is not _END:
+            self.first = _END
+            if first is not None:
+                return first
+        return next(self.rest)
+
+    def close(self) -> None:
+        close = getattr(self.app_iter, "close", None)
+        if close is not None:
+            close()
+
+
+def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple[str, list[t.Any], t.Any]:
+    started: list[t.Any] = []
+
+    def start_response(status: str, headers: list[t.Any], exc_info: t.Any = None) -> None:
+        started[:] = [status, headers]
+
+    app_iter = response(environ, start_response)  # type: ignore[arg-type]
+    return started[0], started[1], app_iter
+
+
+async def _send_response(send: Send, response: t.Any) -> None:
+    body = b"".join(response.iter_encoded())
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": _asgi_headers(response.headers.to_wsgi_list()),
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _asgi_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
+async def _write_response(
+    mixin: ASGIMixin,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    response: Response | None,
+    status: str,
+    headers: list[tuple[str, str]],
+    body: t.Any,
+) -> None:
+    await send({"type": "http.response.start", "status": int(status[:3]), "headers": _asgi_headers(headers)})
+    if isinstance(body, bytes):
+        await send({"type": "http.response.body", "body": body})
+        return
+    if response is not None and response.is_sequence:
+        await send({"type": "http.response.body", "body": b"".join(body)})
+        body.close()
+        return
+    from .asgi_stream import stream_body
+
+    await stream_body(mixin, scope, receive, send, response, body)
+
+
+__all__ = ["ASGIMixin", "AsyncBody", "scope_to_environ"]
