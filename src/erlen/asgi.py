@@ -55,7 +55,7 @@ _LIFECYCLE = (
     "handle_http_exception",
     "handle_exception",
 )
-_MODE_SYNC, _MODE_ASYNC, _MODE_WSGI = 0, 1, 2
+_MODE_SYNC, _MODE_ASYNC = 0, 1
 _END = object()
 
 
@@ -122,9 +122,7 @@ class ASGIMixin:
                 app.register_error_handler(WebsocketMismatch, _websocket_over_http)
             endpoint = options.pop("endpoint", None)
             options.setdefault("methods", ("GET",))
-            app.add_url_rule(
-                rule, endpoint, f, websocket=True, provide_automatic_options=False, **options
-            )
+            app.add_url_rule(rule, endpoint, f, websocket=True, provide_automatic_options=False, **options)
             return f
 
         return decorator
@@ -149,12 +147,13 @@ class ASGIMixin:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
+        task: t.Any
         if loop is not None:
             task = context.run(loop.create_task, run())
         else:
             from . import aio
 
-            task = asyncio.run_coroutine_threadsafe(context.run(run), aio.worker_loop())
+            task = asyncio.run_coroutine_threadsafe(run(), aio.worker_loop())
             self._register_exit()
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -241,16 +240,11 @@ class ASGIMixin:
                 return
             if body is None:
                 return
-        mode = self._dispatch_mode()
-        if mode == _MODE_ASYNC:
+        if self._dispatch_mode() == _MODE_ASYNC:
             from .asgi_dispatch import run_request
 
-            response = await run_request(app, environ)
-            status, headers, app_iter = _start_wsgi_response(response, environ)
-        elif mode == _MODE_SYNC:
-            response, status, headers, app_iter = await self._run_sync(
-                partial(_run_sync_request, app, environ)
-            )
+            response: Response | None = await run_request(app, environ)
+            status, headers, app_iter = _start_wsgi_response(response, environ)  # type: ignore[arg-type]
         else:
             response = None
             status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
@@ -368,10 +362,10 @@ def _compute_mode(app: Erlen) -> int:
     from .app import Erlen as _Erlen
 
     if "wsgi_app" in app.__dict__ or type(app).wsgi_app is not _Erlen.wsgi_app:
-        return _MODE_WSGI
+        return _MODE_SYNC
     for name in _LIFECYCLE:
         if getattr(type(app), name) is not getattr(_Erlen, name):
-            return _MODE_WSGI
+            return _MODE_SYNC
     funcs: list[t.Any] = list(app.view_functions.values())
     for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         for scoped in registry.values():
@@ -455,48 +449,34 @@ class _EmptyStream:
 _EMPTY = _EmptyStream()
 
 
-def _run_sync_request(app: Erlen, environ: dict[str, t.Any]) -> tuple[Response, str, list[t.Any], t.Any]:
-    """The WSGI pipeline, run in a pool thread, returning the Response as well as what a WSGI server sees."""
-    ctx = app.request_context(environ)
-    error: BaseException | None = None
-    try:
-        try:
-            ctx.push()
-            response = app.full_dispatch_request()
-        except Exception as e:
-            error = e
-            response = app.handle_exception(e)
-        except BaseException:
-            error = sys.exc_info()[1]
-            raise
-        status, headers, app_iter = _start_wsgi_response(response, environ)
-    finally:
-        if error is not None and app.should_ignore_error(error):
-            error = None
-        ctx.pop(error)
-    if response.is_sequence:
-        # PERF: a whole body is joined here, in the same pool hop, so it goes out in one message.
-        body = b"".join(app_iter)
-        app_iter.close()
-        return response, status, headers, body
-    return response, status, headers, app_iter
-
-
 def _run_wsgi_app(app: Erlen, environ: dict[str, t.Any]) -> tuple[str, list[t.Any], t.Any]:
-    """Call ``app.wsgi_app`` as a WSGI server would (so WSGI middleware wrapping it still applies)."""
+    """Call ``app.wsgi_app`` in a pool thread as a WSGI server would (so WSGI middleware still applies).
+
+    # PERF: a complete body (a list, as the inline WSGI path returns it) is joined in the same pool hop, so the
+    # whole request costs one hop and goes out in one message.
+    """
     started: list[t.Any] = []
 
     def start_response(
         status: str, headers: list[t.Any], exc_info: t.Any = None
     ) -> t.Callable[[bytes], None]:
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
         started[:] = [status, headers]
-        return lambda data: None
+        return _no_write
 
-    app_iter = app.wsgi_app(environ, start_response)  # type: ignore[arg-type]
-    if isinstance(app_iter, list) and started:
+    app_iter = app.wsgi_app(environ, start_response)
+    if type(app_iter) is list:
         return started[0], started[1], b"".join(app_iter)
-    first = next(iter(app_iter), None) if not started else _END
-    return started[0], started[1], _Prepend(first, app_iter)
+    if not started:
+        # A WSGI app may call start_response only when its body is first iterated.
+        first = next(iter(app_iter), None)
+        return started[0], started[1], _Prepend(first, app_iter)
+    return started[0], started[1], app_iter
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("The write() callable of WSGI is not supported under ASGI; return an iterable.")
 
 
 class _Prepend:

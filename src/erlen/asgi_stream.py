@@ -32,8 +32,8 @@ async def stream_body(
     if (
         isinstance(async_body, AsyncBody)
         and scope.get("method") != "HEAD"
-        and response.status_code not in (204, 304)
-    ):  # type: ignore[union-attr]
+        and t.cast("Response", response).status_code not in (204, 304)
+    ):
         # Not app_iter.close(): that closes the response, and with it the async generator we are about to run.
         source = _AsyncSource(async_body)
     else:
@@ -73,6 +73,10 @@ async def _wait_disconnect(receive: Receive) -> None:
             return
 
 
+def _next_or_end(iterator: t.Iterator[t.Any]) -> t.Any:
+    return next(iterator, _END)
+
+
 class _AsyncSource:
     def __init__(self, body: AsyncBody) -> None:
         self.body = body
@@ -99,7 +103,7 @@ class _SyncSource:
         self.pending: Future[t.Any] | None = None
 
     async def next(self) -> t.Any:
-        self.pending = self.pool.submit(self.context.run, next, self.iterator, _END)
+        self.pending = self.pool.submit(self.context.run, _next_or_end, self.iterator)
         return await asyncio.wrap_future(self.pending)
 
     async def close(self) -> None:

@@ -15,6 +15,8 @@ import typing as t
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from werkzeug.datastructures import Headers
+
 if t.TYPE_CHECKING:
     from .asgi import Message
 
@@ -25,7 +27,7 @@ class ASGIResponse:
     def __init__(self, status: int, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> None:
         self.status_code = status
         self.raw_headers = headers
-        self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers}
+        self.headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers])
         self.chunks = chunks
         self.data = b"".join(chunks)
         #: True when the body did not end with ``more_body=False`` (an aborted response).
@@ -61,6 +63,17 @@ class ASGIClient:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def close(self) -> None:
+        """Cancel what is still running on the client's loop (a lifespan never shut down...), then stop it."""
+
+        async def cancel_rest() -> None:
+            current = asyncio.current_task()
+            rest = [task for task in asyncio.all_tasks() if task is not current]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+
+        if self.loop.is_running():
+            self.run(cancel_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
         self.loop.close()
@@ -193,7 +206,9 @@ class ASGIClient:
 
     # -- websockets -------------------------------------------------------------------------------------------
 
-    def websocket(self, path: str, headers: dict[str, str] | None = None, subprotocols: t.Sequence[str] = ()) -> WebsocketSession:
+    def websocket(
+        self, path: str, headers: dict[str, str] | None = None, subprotocols: t.Sequence[str] = ()
+    ) -> WebsocketSession:
         """A websocket session to ``path``; use with ``with``."""
         return WebsocketSession(self, path, list((headers or {}).items()), list(subprotocols))
 
@@ -201,7 +216,9 @@ class ASGIClient:
 class WebsocketSession:
     """A client side of a websocket connection to the app, driven synchronously from a test."""
 
-    def __init__(self, client: ASGIClient, path: str, headers: list[tuple[str, str]], subprotocols: list[str]) -> None:
+    def __init__(
+        self, client: ASGIClient, path: str, headers: list[tuple[str, str]], subprotocols: list[str]
+    ) -> None:
         self.client = client
         scope = _http_scope("GET", path, headers)
         scope.update(type="websocket", scheme="ws", subprotocols=subprotocols)
@@ -219,7 +236,9 @@ class WebsocketSession:
             self._to_app = asyncio.Queue()
             self._from_app = asyncio.Queue()
             await self._to_app.put({"type": "websocket.connect"})
-            self._task = asyncio.ensure_future(self.client.app(self.scope, self._to_app.get, self._from_app.put))
+            self._task = asyncio.ensure_future(
+                self.client.app(self.scope, self._to_app.get, self._from_app.put)
+            )
             return await self._from_app.get()
 
         first = self.client.run(connect())

@@ -63,7 +63,9 @@ class Websocket:
         #: The subprotocols the client offered.
         self.requested_subprotocols: list[str] = list(scope.get("subprotocols", ()))
 
-    async def _accept(self, subprotocol: str | None = None, headers: t.Iterable[tuple[str, str]] = ()) -> None:
+    async def _accept(
+        self, subprotocol: str | None = None, headers: t.Iterable[tuple[str, str]] = ()
+    ) -> None:
         if self.accepted:
             return
         message: dict[str, t.Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
@@ -176,4 +178,3 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
             ctx.pop(error)
         finally:
             _cv_websocket.reset(token)
-
