@@ -21,6 +21,10 @@ if t.TYPE_CHECKING:
     from werkzeug.routing import Rule
 
 
+#: Declared bodies up to this size are read into memory at once rather than streamed.
+_EAGER_BODY_SIZE = 64 * 1024
+
+
 class _CappedStream(io.RawIOBase):
     """A body stream that refuses to be read past ``limit`` bytes.
 
@@ -190,6 +194,17 @@ class Request(RequestBase):
         if length is not None:
             if limit is not None and length > limit:
                 raise RequestEntityTooLarge()
+            if length <= _EAGER_BODY_SIZE:
+                # PERF: a small declared body is read in one call; parsers then read from memory.
+                data = raw.read(length) if length else b""
+                while len(data) < length:
+                    more = raw.read(length - len(data))
+                    if not more:
+                        from werkzeug.exceptions import ClientDisconnected
+
+                        raise ClientDisconnected()
+                    data += more
+                return io.BytesIO(data)
             return t.cast(t.IO[bytes], io.BufferedReader(_LengthStream(raw, length)))
         if environ.get("wsgi.input_terminated"):
             if limit is None:

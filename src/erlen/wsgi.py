@@ -16,6 +16,7 @@ import collections.abc as cabc
 import typing as t
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from . import signals
 from .ctx import AppContext, RequestContext
@@ -146,6 +147,8 @@ def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
     # PERF: a str body with the default type becomes a response without Werkzeug's constructor.
     if type(rv) is str and response_class._direct:
         response = response_class._with_body(rv.encode(), response_class._default_content_type)
+    elif isinstance(rv, HTTPException) and response_class._direct and _plain_error(rv):
+        response = response_class._with_body(_error_body(rv), "text/html; charset=utf-8", rv.code)  # type: ignore[arg-type]
     else:
         response = app.make_response(rv)
     request = ctx.request
@@ -163,6 +166,38 @@ def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
     if signals.request_finished.receivers:
         signals.request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
     return response
+
+
+#: Rendered bodies of Werkzeug's default error pages, by (class, description); bounded.
+_error_bodies: dict[tuple[type[HTTPException], str], bytes] = {}
+
+
+def _plain_error(e: HTTPException) -> bool:
+    """Whether ``e`` renders as Werkzeug's default page with only a Content-Type header."""
+    cls = type(e)
+    return (
+        e.response is None
+        and e.code in HTTP_STATUS_CODES
+        and isinstance(e.description, str)
+        and cls.get_response is HTTPException.get_response
+        and cls.get_body is HTTPException.get_body
+        and cls.get_headers is HTTPException.get_headers
+        and cls.get_description is HTTPException.get_description
+    )
+
+
+def _error_body(e: HTTPException) -> bytes:
+    """Werkzeug's default error page for ``e``, rendered once per class and description.
+
+    # PERF: a 404 page is the same bytes every time; rendering it costs a dozen Python calls.
+    """
+    key = (type(e), t.cast(str, e.description))
+    body = _error_bodies.get(key)
+    if body is None:
+        body = e.get_body().encode()
+        if len(_error_bodies) < 256:
+            _error_bodies[key] = body
+    return body
 
 
 def _write(
