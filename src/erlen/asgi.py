@@ -230,6 +230,7 @@ class ASGIMixin:
     async def _asgi_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = t.cast("Erlen", self)
         environ = scope_to_environ(scope)
+        body: t.IO[bytes] | None = None
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
             try:
                 body = await self._receive_body(environ, receive)
@@ -238,20 +239,22 @@ class ASGIMixin:
             except (RequestEntityTooLarge, RequestTimeout) as e:
                 await _send_response(send, e.get_response(environ))
                 return
-            if body is None:
-                return
-        if self._dispatch_mode() == _MODE_ASYNC:
-            from .asgi_dispatch import run_request
+        try:
+            if self._dispatch_mode() == _MODE_ASYNC:
+                from .asgi_dispatch import run_request
 
-            response: Response | None = await run_request(app, environ)
-            status, headers, app_iter = _start_wsgi_response(response, environ)  # type: ignore[arg-type]
-        else:
-            response = None
-            status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
-        await _write_response(self, scope, receive, send, response, status, headers, app_iter)
+                response: Response | None = await run_request(app, environ)
+                status, headers, app_iter = _start_wsgi_response(response, environ)  # type: ignore[arg-type]
+            else:
+                response = None
+                status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
+            await _write_response(self, scope, receive, send, response, status, headers, app_iter)
+        finally:
+            if body is not None:
+                body.close()
 
-    async def _receive_body(self, environ: dict[str, t.Any], receive: Receive) -> t.IO[bytes] | None:
-        """Receive the whole body into memory or a temporary file; None when the client went away."""
+    async def _receive_body(self, environ: dict[str, t.Any], receive: Receive) -> t.IO[bytes]:
+        """Receive the whole body into memory or a temporary file (set as ``wsgi.input``)."""
         config = t.cast("Erlen", self).config
         limit: int | None = config["MAX_CONTENT_LENGTH"]
         declared = environ.get("CONTENT_LENGTH")

@@ -52,7 +52,7 @@ def _clean(value: str, single: bool = False) -> str:
     return value
 
 
-EventLike = t.Union[ServerSentEvent, t.Mapping[str, t.Any], str, bytes]
+EventLike = ServerSentEvent | t.Mapping[str, t.Any] | str | bytes
 _KEEP_ALIVE = b": keep-alive\n\n"
 
 
