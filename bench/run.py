@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             "wrk (1 thread)" if serving.wrk_available() else "a Python asyncio load generator (wrk not found)"
         )
         print(f"granian + {tool}:", file=sys.stderr, flush=True)
+        server_load = f"{os.getloadavg()[0]:.2f}"
         load = serving.measure_servers(
             served, served_scenarios, args.duration, args.connections, args.repeats
         )
@@ -186,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             f"granian --interface wsgi, 1 worker, 127.0.0.1; load from {tool}, {args.connections} keep-alive "
             f"connections; all servers up at once, {args.repeats} round-robin runs of {args.duration:.0f} s each "
             f"after a short warm-up, the median run shown. Load generator and servers share the machine's "
-            f"{os.cpu_count()} cores."
+            f"{os.cpu_count()} cores; wall-clock figures, so other work on the machine lowers them (load average "
+            f"{server_load} when this section started)."
         )
         sections.append(report.server_section(load, served, served_scenarios, note))
         raw["server"] = {

@@ -17,12 +17,15 @@ class MemoryFigure:
     framework: str
     built_kib: int
     served_kib: int
+    #: Modules in ``sys.modules`` after the first request: what the import graph costs.
+    modules: int
 
 
 def probe(framework: str, repeats: int = 3) -> MemoryFigure | None:
     """Median over ``repeats`` fresh subprocesses; ``None`` if the probe failed."""
     built: list[int] = []
     served: list[int] = []
+    modules = 0
     for _ in range(repeats):
         proc = subprocess.run(
             [sys.executable, "-m", "harness.memory_probe", framework],
@@ -36,4 +39,5 @@ def probe(framework: str, repeats: int = 3) -> MemoryFigure | None:
         figures = json.loads(proc.stdout.strip().splitlines()[-1])
         built.append(figures["built"])
         served.append(figures["served"])
-    return MemoryFigure(framework, int(statistics.median(built)), int(statistics.median(served)))
+        modules = figures["modules"]
+    return MemoryFigure(framework, int(statistics.median(built)), int(statistics.median(served)), modules)

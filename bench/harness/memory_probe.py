@@ -73,7 +73,7 @@ def main() -> None:
     if app is not None:
         hello_once(app)
     served = rss_kib()
-    print(json.dumps({"start": start, "built": built, "served": served}))
+    print(json.dumps({"start": start, "built": built, "served": served, "modules": len(sys.modules)}))
 
 
 if __name__ == "__main__":

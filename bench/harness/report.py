@@ -143,12 +143,14 @@ def _inprocess_targets(results: Results) -> list[Target]:
         if errors:
             detail += "; errors: " + ", ".join(errors)
         targets.append(Target("every scenario >= 4x faster than Flask", not slow and not errors, detail))
+    if len(results) < len(SCENARIOS) and targets:
+        targets[-1].detail += f" (partial run: {len(results)} of {len(SCENARIOS)} scenarios)"
     geo, count = geomean_speedup(results, "erlen")
     targets.append(
         Target(
             "geometric mean >= 6x faster than Flask",
             None if geo is None else geo >= 6.0,
-            "not measured" if geo is None else f"{geo:.2f}x over {count} scenarios",
+            "not measured" if geo is None else f"{geo:.2f}x over {count} of {len(SCENARIOS)} scenarios",
         )
     )
     falcon_parts, falcon_ok = [], True
@@ -202,14 +204,16 @@ def memory_section(figures: dict[str, MemoryFigure | None]) -> Section:
     for name, fig in figures.items():
         label = "bare interpreter" if name == "python" else LABELS.get(name, name)
         if fig is None:
-            rows.append([label, "failed", "failed"])
+            rows.append([label, "failed", "failed", ""])
         else:
-            rows.append([label, f"{fig.built_kib / 1024:.1f}", f"{fig.served_kib / 1024:.1f}"])
+            rows.append(
+                [label, f"{fig.built_kib / 1024:.1f}", f"{fig.served_kib / 1024:.1f}", str(fig.modules)]
+            )
     lines = [
         "RSS (MiB) of a fresh interpreter after importing the framework and building the main benchmark app, "
         "and after it served one hello request; median of 3 processes.",
         "",
-        *_table(["process", "after import + build", "after first request"], rows),
+        *_table(["process", "after import + build", "after first request", "modules loaded"], rows),
         "",
     ]
     erlen, flask = figures.get("erlen"), figures.get("flask")
