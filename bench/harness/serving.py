@@ -103,7 +103,8 @@ def granian_server(framework: str, probe_path: str = "/", startup_timeout: float
         while True:
             if proc.poll() is not None:
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"granian exited with {proc.returncode}: {err.strip()[-500:]}")
+                last_line = next((line for line in reversed(err.splitlines()) if line.strip()), "")
+                raise RuntimeError(f"granian exited with {proc.returncode}: {last_line.strip()[:300]}")
             if _get_status(port, probe_path) is not None:
                 break
             if time.monotonic() > deadline:
