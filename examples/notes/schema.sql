@@ -1,0 +1,25 @@
+-- The notes demo's tables. `erlen --app examples/notes init-db` drops and recreates them.
+DROP TABLE IF EXISTS attachment;
+DROP TABLE IF EXISTS note;
+DROP TABLE IF EXISTS user;
+
+CREATE TABLE user (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT UNIQUE NOT NULL,
+  password_hash TEXT NOT NULL
+);
+
+CREATE TABLE note (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  owner_id INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,
+  created TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE attachment (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  note_id INTEGER NOT NULL REFERENCES note (id) ON DELETE CASCADE,
+  filename TEXT NOT NULL,
+  stored_name TEXT UNIQUE NOT NULL
+);
