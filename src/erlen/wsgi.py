@@ -147,6 +147,8 @@ def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
     # PERF: a str body with the default type becomes a response without Werkzeug's constructor.
     if type(rv) is str and response_class._direct:
         response = response_class._with_body(rv.encode(), response_class._default_content_type)
+    elif type(rv) is dict:
+        response = app.json.response(rv)
     elif isinstance(rv, HTTPException) and response_class._direct and _plain_error(rv):
         response = response_class._with_body(_error_body(rv), "text/html; charset=utf-8", rv.code)  # type: ignore[arg-type]
     else:
