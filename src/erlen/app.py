@@ -22,9 +22,9 @@ from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingExc
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import _brand, signals
+from .asgi import ASGIMixin
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_app, _cv_request
-from .asgi import ASGIMixin
 from .sansio.app import App, DispatchPlan
 from .sansio.scaffold import _sentinel
 from .sessions import SecureCookieSessionInterface, SessionInterface
