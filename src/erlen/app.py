@@ -581,7 +581,7 @@ class Erlen(ASGIMixin, App):
             elif isinstance(rv, cabc.AsyncIterator):
                 from .streaming import AsyncBody
 
-                rv = response_class(AsyncBody(rv), status=status, headers=headers)  # type: ignore[arg-type]
+                rv = response_class(AsyncBody(rv), status=status, headers=headers)
                 status = headers = None
             else:
                 raise TypeError(

@@ -144,6 +144,7 @@ def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
 def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
     """``finalize_request`` inline: make the response, run after hooks, save the session."""
     response_class = app.response_class
+    response: t.Any
     # PERF: a str body with the default type becomes a response without Werkzeug's constructor.
     if type(rv) is str and response_class._direct:
         response = response_class._with_body(rv.encode(), response_class._default_content_type)
