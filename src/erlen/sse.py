@@ -94,7 +94,9 @@ def sse_response(
     return response
 
 
-async def _async_events(events: cabc.AsyncIterable[EventLike], keep_alive: float | None) -> t.AsyncIterator[bytes]:
+async def _async_events(
+    events: cabc.AsyncIterable[EventLike], keep_alive: float | None
+) -> t.AsyncIterator[bytes]:
     iterator = events.__aiter__()
     if keep_alive is None:
         async for item in iterator:
