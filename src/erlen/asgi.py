@@ -228,7 +228,7 @@ class ASGIMixin:
                 return
 
     async def _asgi_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app = t.cast("Erlen", self)
+        app: Erlen = self  # type: ignore[assignment]  # PERF: not t.cast, a call per request
         environ = scope_to_environ(scope)
         body: t.IO[bytes] | None = None
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
@@ -241,10 +241,22 @@ class ASGIMixin:
                 return
         try:
             if self._dispatch_mode() == _MODE_ASYNC:
-                from .asgi_dispatch import run_request
+                from .asgi_dispatch import run_request_inline
 
-                response: Response | None = await run_request(app, environ)
-                status, headers, app_iter = _start_wsgi_response(response, environ)  # type: ignore[arg-type]
+                response: Response | None = await run_request_inline(app, environ)
+                assert response is not None
+                if _is_complete(response, environ):
+                    # PERF: the inline path's complete bodies: headers as they are, one body message.
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": response._status_code,
+                            "headers": _asgi_headers(response.headers.to_wsgi_list()),
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": b"".join(response.response)})  # type: ignore[arg-type]
+                    return
+                status, headers, app_iter = _start_wsgi_response(response, environ)
             else:
                 response = None
                 status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
@@ -254,47 +266,74 @@ class ASGIMixin:
                 body.close()
 
     async def _receive_body(self, environ: dict[str, t.Any], receive: Receive) -> t.IO[bytes]:
-        """Receive the whole body into memory or a temporary file (set as ``wsgi.input``)."""
-        config = t.cast("Erlen", self).config
+        """Receive the whole body into memory or a temporary file (set as ``wsgi.input``).
+
+        BODY_TIMEOUT bounds the whole body: a timer cancels this task at the deadline and the cancellation
+        becomes 408. # PERF: one timer per body rather than ``wait_for`` (a task) per message.
+        """
+        config = self.config  # type: ignore[attr-defined]
         limit: int | None = config["MAX_CONTENT_LENGTH"]
         declared = environ.get("CONTENT_LENGTH")
         if limit is not None and declared and declared.isdigit() and int(declared) > limit:
             raise RequestEntityTooLarge()
-        memory_limit: int = config.get("ASGI_BODY_MEMORY_LIMIT", 1024 * 1024)
         timeout: float | None = config.get("BODY_TIMEOUT", 60)
         loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
+        task = asyncio.current_task()
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()  # type: ignore[union-attr]
+
+        timer = None if timeout is None or task is None else loop.call_later(timeout, expire)
+        spool: list[t.IO[bytes]] = []
+        try:
+            return await self._receive_chunks(environ, receive, limit, config, spool)
+        except asyncio.CancelledError:
+            if not expired:
+                raise
+            uncancel = getattr(task, "uncancel", None)
+            if uncancel is not None:
+                uncancel()
+            raise RequestTimeout() from None
+        except BaseException:
+            if spool:
+                spool[0].close()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    async def _receive_chunks(
+        self,
+        environ: dict[str, t.Any],
+        receive: Receive,
+        limit: int | None,
+        config: t.Any,
+        spool_holder: list[t.IO[bytes]],
+    ) -> t.IO[bytes]:
+        memory_limit: int = config.get("ASGI_BODY_MEMORY_LIMIT", 1024 * 1024)
+        loop = asyncio.get_running_loop()
         chunks: list[bytes] = []
         size = 0
         spool: t.IO[bytes] | None = None
         more = True
         while more:
-            if deadline is None:
-                message = await receive()
-            else:
-                remaining = deadline - loop.time()
-                try:
-                    message = await asyncio.wait_for(receive(), max(remaining, 0))
-                except asyncio.TimeoutError:
-                    if spool is not None:
-                        spool.close()
-                    raise RequestTimeout() from None
+            message = await receive()
             if message["type"] == "http.disconnect":
-                if spool is not None:
-                    spool.close()
                 raise _Disconnected()
             chunk: bytes = message.get("body", b"")
             more = message.get("more_body", False)
             size += len(chunk)
             if limit is not None and size > limit:
-                if spool is not None:
-                    spool.close()
                 raise RequestEntityTooLarge()
             if spool is None:
                 chunks.append(chunk)
                 if size > memory_limit:
                     # H10: the file is created and written in the pool so the loop never waits on the disk.
                     spool = await loop.run_in_executor(self._pool(), tempfile.TemporaryFile)
+                    spool_holder.append(spool)
                     await loop.run_in_executor(self._pool(), spool.write, b"".join(chunks))
                     chunks = []
             elif chunk:
@@ -303,7 +342,7 @@ class ASGIMixin:
             await loop.run_in_executor(self._pool(), spool.seek, 0)
             stream: t.IO[bytes] = spool
         else:
-            stream = BytesIO(b"".join(chunks))
+            stream = BytesIO(chunks[0] if len(chunks) == 1 else b"".join(chunks))
         environ["wsgi.input"] = stream
         environ["CONTENT_LENGTH"] = str(size)
         environ["wsgi.input_terminated"] = True
@@ -313,7 +352,7 @@ class ASGIMixin:
 
     def _dispatch_mode(self) -> int:
         """Which pipeline serves HTTP under ASGI; recomputed only when routes or hooks change."""
-        app = t.cast("Erlen", self)
+        app: Erlen = self  # type: ignore[assignment]
         key = (
             app._plan_generation,
             len(app.view_functions),
@@ -364,7 +403,7 @@ def _websocket_over_http(error: WebsocketMismatch) -> tuple[str, int]:
 def _compute_mode(app: Erlen) -> int:
     from .app import Erlen as _Erlen
 
-    if "wsgi_app" in app.__dict__ or type(app).wsgi_app is not _Erlen.wsgi_app:
+    if "wsgi_app" in app.__dict__ or not app._inline_wsgi:
         return _MODE_SYNC
     for name in _LIFECYCLE:
         if getattr(type(app), name) is not getattr(_Erlen, name):
@@ -400,6 +439,9 @@ def _shutdown_at_exit(app_ref: weakref.ref[ASGIMixin]) -> None:
 # -- environ and response plumbing ----------------------------------------------------------------------------
 
 
+_HEADER_KEYS: dict[bytes, str] = {}
+
+
 def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
     """A WSGI environ for an ASGI HTTP or websocket scope (body stream empty until received)."""
     server = scope.get("server") or ("localhost", 80)
@@ -410,8 +452,9 @@ def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
         path = path[len(root_path) :]
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": scope.get("method", "GET"),
-        "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1"),
-        "PATH_INFO": path.encode("utf-8").decode("latin-1"),
+        "SCRIPT_NAME": root_path if root_path.isascii() else root_path.encode().decode("latin-1"),
+        # WSGI carries the path as latin-1-decoded UTF-8 bytes; an ASCII path is already that.
+        "PATH_INFO": path if path.isascii() else path.encode().decode("latin-1"),
         "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
         "SERVER_NAME": server[0],
         "SERVER_PORT": str(server[1]) if server[1] is not None else "80",
@@ -427,13 +470,19 @@ def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
         "wsgi.run_once": False,
         "asgi.scope": scope,
     }
+    keys = _HEADER_KEYS
     for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        name = keys.get(raw_name)
+        if name is None:
+            name = raw_name.decode("latin-1").upper().replace("-", "_")
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = "HTTP_" + name
+            if len(keys) < 512:
+                # PERF: header names repeat across requests; translate each one once. Bounded: names are input.
+                keys[raw_name] = name
         value = raw_value.decode("latin-1")
-        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = "HTTP_" + name
-        existing = environ.get(name)
-        if existing is not None:
+        if name in environ:
+            existing = environ[name]
             value = f"{existing}; {value}" if name == "HTTP_COOKIE" else f"{existing},{value}"
         environ[name] = value
     return environ
@@ -505,6 +554,20 @@ class _Prepend:
         close = getattr(self.app_iter, "close", None)
         if close is not None:
             close()
+
+
+def _is_complete(response: Response, environ: dict[str, t.Any]) -> bool:
+    """Whether ``response`` may be sent as it is (the inline WSGI path's ``_write`` conditions)."""
+    return bool(
+        getattr(type(response), "_direct", False)
+        and type(response.response) is list
+        and not response._on_close
+        and not response.direct_passthrough
+        and environ["REQUEST_METHOD"] != "HEAD"
+        and response._status_code >= 200
+        and response._status_code not in (204, 304)
+        and "Content-Length" in response.headers
+    )
 
 
 def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple[str, list[t.Any], t.Any]:

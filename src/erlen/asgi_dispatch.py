@@ -17,11 +17,88 @@ from werkzeug.exceptions import BadRequestKeyError, HTTPException, InternalServe
 from werkzeug.routing import RoutingException
 
 from . import signals
+from .ctx import AppContext, RequestContext
+from .globals import _cv_app, _cv_request
+from .wsgi import _finalize as _finalize_inline
+from .wsgi import _match, _pop
 
 if t.TYPE_CHECKING:
     from .app import Erlen
-    from .ctx import RequestContext
     from .wrappers import Response
+
+
+async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
+    """:func:`run_request` with the inline WSGI path's shortcuts (for apps that override no lifecycle method).
+
+    # PERF: the same skips as :func:`erlen.wsgi.run_inline` (one ContextVar set per context, static routes by
+    # dict lookup, no hook loops without hooks, the direct str response), with the view awaited in place.
+    """
+    request = app.request_class(environ)
+    request.json_module = app.json
+    ctx = RequestContext(app, environ, request)
+    app_ctx: AppContext | None = None
+    current = _cv_app.get(None)
+    if current is None or current.app is not app:
+        app_ctx = AppContext(app)
+        app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+        if signals.appcontext_pushed.receivers:
+            signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
+    ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    error: BaseException | None = None
+    try:
+        try:
+            if not app.session_interface.open_lazily:
+                ctx._open_session()
+            _match(app, ctx)
+            response = await _dispatch_inline(app, ctx)
+        except Exception as e:
+            error = e
+            response = await _handle_exception(app, ctx, e)
+        except BaseException as e:
+            error = e
+            raise
+        return response
+    finally:
+        _pop(app, ctx, app_ctx, error)
+
+
+async def _dispatch_inline(app: Erlen, ctx: RequestContext) -> Response:
+    rule = ctx.request.url_rule
+    if rule is None:
+        return await _full_dispatch(app, ctx)
+    app._got_first_request = True
+    request = ctx.request
+    try:
+        if signals.request_started.receivers:
+            signals.request_started.send(app, _async_wrapper=app.ensure_sync)
+        endpoint = rule.endpoint
+        plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
+        rv = None
+        if plan.url_value_preprocessors or plan.before_request:
+            rv = await _preprocess(app, ctx)
+        if rv is None:
+            if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                rv = app.make_default_options_response()
+            else:
+                view = app.view_functions[endpoint]
+                view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
+                # PERF: the app's per-function sync/async cache; a sync function is its own caller.
+                if app._sync_caller(view) is not view:
+                    rv = await view(**view_args)
+                elif getattr(view, "erlen_inline", False):
+                    rv = view(**view_args)
+                else:
+                    rv = await app._run_sync(lambda: view(**view_args))
+    except Exception as e:
+        rv = await _handle_user_exception(app, ctx, e)
+    if ctx._after_request_functions or plan_has_after(app, rule):
+        return await _finalize(app, ctx, rv)
+    return _finalize_inline(app, ctx, rv)  # type: ignore[no-any-return]
+
+
+def plan_has_after(app: Erlen, rule: t.Any) -> bool:
+    plan = rule.__dict__.get("_erlen_plan")
+    return plan is None or bool(plan.after_request)
 
 
 async def run_request(app: Erlen, environ: dict[str, t.Any]) -> Response:

@@ -340,3 +340,35 @@ def test_websocket_unknown_path_is_rejected(app: Erlen, asgi: ASGIClient) -> Non
         pass
     with pytest.raises(WebsocketRejected), asgi.websocket("/http"):
         pass
+
+
+def test_unicode_path_repeated_headers_and_root_path(app: Erlen, asgi: ASGIClient) -> None:
+    @app.route("/caf\u00e9/<name>")
+    async def cafe(name: str) -> dict[str, t.Any]:
+        return {"name": name, "accept": request.headers["Accept"], "root": request.root_path}
+
+    async def call() -> t.Any:
+        sent: list[t.Any] = []
+
+        async def receive() -> t.Any:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: t.Any) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/app/caf\u00e9/\u00fc",
+            "root_path": "/app",
+            "query_string": b"",
+            "headers": [(b"host", b"x"), (b"accept", b"a"), (b"accept", b"b")],
+        }
+        await app(scope, receive, send)
+        return sent
+
+    import json
+
+    sent = asgi.run(call())
+    assert sent[0]["status"] == 200
+    assert json.loads(sent[1]["body"]) == {"name": "\u00fc", "accept": "a,b", "root": "/app"}
