@@ -19,7 +19,7 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 # pytest < 9.1: Flask 3.1.3's suite imports `_pytest.monkeypatch.notset`, gone in later pytest
 # (Flask's own lock file tests with 9.0.2). greenlet lets Flask's greenlet context tests run;
 # orjson lets the tests of the opt-in `speedups` JSON provider run.
-TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet orjson uvicorn hypercorn granian gunicorn httpx websockets
+TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet orjson uvicorn hypercorn granian gunicorn httpx websockets selenium
 # Installed into $(BENCH_VENV) next to Erlen, plus bench/requirements.txt when it exists.
 BENCH_DEPS ?= Flask==3.1.3 bottle falcon granian
 
@@ -27,12 +27,12 @@ LINT_PATHS := $(wildcard src tests bench)
 PYTEST_ARGS ?=
 PYTEST_TIMEOUT ?= 600
 # Flags for the Flask conformance run; `--tutorial` also runs Flask's tutorial example tests.
-FLASK_SUITE_FLAGS ?=
+FLASK_SUITE_FLAGS ?= --tutorial
 # Developers: `make conformance FLASK_SUITE_ARGS="tests/test_views.py -k method"`.
 FLASK_SUITE_ARGS ?=
 
-# The app `make demo` serves (a path for `erlen --app`, which must define `app`). One line to swap.
-DEMO_APP ?= examples/hello/app.py
+# The app `make demo` serves (anything `erlen --app` takes; examples/notes has a `create_app` factory).
+DEMO_APP ?= examples/notes
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 5000
 
@@ -107,6 +107,23 @@ pytest: $(STAMP) ## Erlen's own tests (tests/, without tests/flask_suite)
 
 conformance: $(STAMP) ## Flask 3.1.3's own tests against Erlen, checked against expected_failures.txt
 	$(PY) tests/flask_suite/run.py $(FLASK_SUITE_FLAGS) $(FLASK_SUITE_ARGS)
+
+# ---- browser for the end-to-end tests (tests/e2e) ------------------------------------------------------
+
+# Debian's chromium and the chromedriver built with it, so driver and browser always match; Selenium
+# (in TEST_DEPS) drives them and nothing is downloaded at test time. apt-get runs only if one is missing.
+BROWSER_PACKAGES := chromium chromium-driver
+
+.PHONY: browser-deps
+browser-deps: ## install Debian's chromium + chromium-driver if missing (for tests/e2e)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "installing Debian's $(BROWSER_PACKAGES) for the browser tests"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(BROWSER_PACKAGES); \
+	fi
+
+# The browser tests run inside `make pytest`, so `make test` installs the browser first.
+pytest: browser-deps
 
 # ---- benchmarks ----------------------------------------------------------------------------------------
 

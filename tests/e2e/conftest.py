@@ -52,7 +52,7 @@ def _browser_problem() -> str | None:
     """Why the browser tests cannot run here, or None."""
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
-            return f"{path} not found (Debian package {package}; `make e2e-browser` installs it)"
+            return f"{path} not found (Debian package {package}; `make browser-deps` installs it)"
     try:
         import selenium  # noqa: F401
     except ImportError:
