@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sqlite3
+import subprocess
 import sys
 import typing as t
 from pathlib import Path
 
 import pytest
+from jinja2 import TemplateNotFound
 
-from erlen import Erlen
+from erlen import Erlen, render_template
 from erlen.testing import ErlenClient
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -386,3 +389,76 @@ def test_static_stylesheet(client: ErlenClient) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/css"
     response.close()
+
+
+# ---- bad input never becomes a traceback for the user ------------------------------------------------
+
+
+@pytest.fixture
+def missing_template_app() -> Erlen:
+    app = Erlen("missing_template")
+
+    @app.route("/")
+    def page() -> str:
+        return render_template("no-such-template.html")
+
+    return app
+
+
+def test_missing_template_in_production_is_a_plain_500(missing_template_app: Erlen) -> None:
+    response = missing_template_app.test_client().get("/")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Internal Server Error" in page
+    assert "Traceback" not in page and "no-such-template" not in page
+
+
+def test_missing_template_in_debug_is_template_not_found(missing_template_app: Erlen) -> None:
+    missing_template_app.debug = True
+    with pytest.raises(TemplateNotFound, match=r"no-such-template\.html"):
+        missing_template_app.test_client().get("/")
+
+
+@pytest.mark.parametrize(
+    ("app_arg", "named"),
+    [
+        ("no_such_module_here", "Could not import 'no_such_module_here'."),
+        ("examples/no_such_file.py", "Could not import 'no_such_file'."),
+        ("examples/notes:no_such_name", "Failed to find attribute 'no_such_name' in 'notes'."),
+        ("examples/notes:create_app(1, 2, 3)", "could not be called with the specified arguments"),
+        ("json", "Failed to find an application or factory in module 'json'."),
+    ],
+)
+def test_bad_app_option_is_a_one_line_error(app_arg: str, named: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "erlen", "--app", app_arg, "routes"],
+        cwd=EXAMPLES.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and named in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_routes_command_lists_the_demo_routes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "erlen", "--app", "examples/notes", "routes"],
+        cwd=EXAMPLES.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NOTES_DATABASE": ":memory:"},
+    )
+    assert result.returncode == 0, result.stderr
+    for endpoint, rule in [
+        ("auth.login", "/auth/login"),
+        ("notes.upload", "/notes/<int:note_id>/attachments"),
+        ("api.notes", "/api/notes"),
+        ("api.note", "/api/notes/<int:note_id>"),
+    ]:
+        assert re.search(rf"^{re.escape(endpoint)}\s+\S.*\s{re.escape(rule)}$", result.stdout, re.M), (
+            result.stdout
+        )
