@@ -16,8 +16,8 @@ import sys
 import time
 from dataclasses import asdict
 
+from harness import asgi_section, machine, memory, profiling, report, serving, smoke, timing
 from harness import frameworks as fw_registry
-from harness import machine, memory, profiling, report, serving, smoke, timing
 from harness.inprocess import Settings, largest_spread, measure
 from harness.scenarios import SCENARIO_NAMES, SCENARIOS, prepare
 from harness.timing import harness_overhead_us, null_app
@@ -39,7 +39,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--frameworks", default=",".join(fw_registry.ALL_FRAMEWORKS), help="comma-separated")
     parser.add_argument("--no-server", action="store_true", help="skip the granian + load section")
     parser.add_argument("--no-memory", action="store_true", help="skip the RSS section")
-    parser.add_argument("--no-asgi", action="store_true", help="skip the ASGI section (bench/asgi_bench.py)")
+    parser.add_argument(
+        "--no-asgi",
+        action="store_true",
+        help="skip the ASGI section (bench/asgi_bench.py; also skipped with --only)",
+    )
     parser.add_argument(
         "--smoke", action="store_true", help="one request per scenario; exit 1 if Erlen != Flask"
     )
@@ -116,23 +120,6 @@ def run_profile(args: argparse.Namespace) -> int:
     return 0
 
 
-def optional_sections(args: argparse.Namespace, framework_names: list[str]) -> list[report.Section]:
-    """Sections from sibling modules, when present.
-
-    ``bench/asgi_bench.py`` plugs in by defining ``run_sections(args, framework_names) -> list[Section]``
-    (``harness.report.Section``: a title, markdown lines, and ``Target`` checks).
-    """
-    if args.no_asgi:
-        return []
-    try:
-        import asgi_bench  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
-        if exc.name == "asgi_bench":
-            return []
-        raise
-    return list(asgi_bench.run_sections(args, framework_names))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.smoke:
@@ -195,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{k[0]}/{k[1]}": asdict(v) if not isinstance(v, str) else v for k, v in load.items()
         }
 
-    sections += optional_sections(args, names)
+    if not args.no_asgi and not args.only:
+        print("asgi (bench/asgi_bench.py):", file=sys.stderr, flush=True)
+    sections += asgi_section.sections(args, names)
 
     notes.append(f"total bench time {time.monotonic() - started:.0f} s")
     text = report.render("Erlen benchmark", str(raw["machine"]), notes, sections)
