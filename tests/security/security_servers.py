@@ -48,6 +48,9 @@ def _gunicorn(worker: str) -> t.Callable[[str, int], list[str]]:
         return [
             sys.executable, "-m", "gunicorn", "-k", worker, *extra, "-w", "1",
             "-b", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "2",
+            # Header limits large enough that Erlen, not gunicorn, meets the 40-60 kB header rows; loopback is not
+            # a trusted proxy (gunicorn trusts 127.0.0.1's X-Forwarded-Proto by default).
+            "--limit-request-field_size", "131072", "--forwarded-allow-ips", "192.0.2.1",
             "--no-control-socket", "--chdir", str(APPS_DIR), target,
         ]  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import threading
 import typing as t
@@ -32,7 +33,7 @@ def current_rss_kib() -> int:
 
 
 def make_app(name: str, **config: t.Any) -> Erlen:
-    app = Erlen(name)
+    app = Erlen(name, root_path=os.path.dirname(os.path.abspath(__file__)))
     app.config.update(config)
 
     @app.get("/health")
