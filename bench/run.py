@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--round-seconds", type=float, help="target length of one round (default 0.08, quick 0.02)"
     )
-    parser.add_argument("--duration", type=float, help="seconds of each load run (default 3, quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds of each load run (default 2, quick 1)")
     parser.add_argument("--repeats", type=int, help="load runs per server, round-robin (default 3, quick 1)")
     parser.add_argument(
         "--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)"
@@ -83,7 +83,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.scenario_list = [name for name in SCENARIO_NAMES if name in wanted]
     args.rounds = args.rounds or (3 if args.quick else 7)
     args.round_seconds = args.round_seconds or (0.02 if args.quick else 0.08)
-    args.duration = args.duration or (1.0 if args.quick else 3.0)
+    args.duration = args.duration or (1.0 if args.quick else 2.0)
     args.repeats = args.repeats or (1 if args.quick else 3)
     return args
 
