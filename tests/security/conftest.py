@@ -1,7 +1,7 @@
 """Fixtures for the attack-and-fault matrix (docs/security.md): real servers on 127.0.0.1.
 
 Each test module names its app (``APP_MODULE``, a module in ``apps/``) and may narrow the server kinds
-(``SERVER_KINDS``); one server per kind is started for the whole module and always stopped afterwards.
+(``RUN_ON``); one server per kind is started for the whole module and always stopped afterwards.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from security_servers import DEFAULT_KINDS, SERVER_KINDS, RunningServer
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "server_kind" in metafunc.fixturenames:
-        kinds = getattr(metafunc.module, "SERVER_KINDS", DEFAULT_KINDS)
+        kinds = getattr(metafunc.module, "RUN_ON", DEFAULT_KINDS)
         metafunc.parametrize("server_kind", list(kinds), scope="module", indirect=False)
 
 
