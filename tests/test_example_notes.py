@@ -397,6 +397,7 @@ def test_static_stylesheet(client: ErlenClient) -> None:
 @pytest.fixture
 def missing_template_app() -> Erlen:
     app = Erlen("missing_template")
+    app.debug = False  # explicit: a leaked ERLEN_DEBUG=1 from another test must not turn debug on
 
     @app.route("/")
     def page() -> str:
@@ -419,6 +420,14 @@ def test_missing_template_in_debug_is_template_not_found(missing_template_app: E
         missing_template_app.test_client().get("/")
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without app settings other tests may have left behind."""
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("ERLEN_", "FLASK_", "NOTES_"))
+    }
+    return {**env, **extra}
+
+
 @pytest.mark.parametrize(
     ("app_arg", "named"),
     [
@@ -436,6 +445,7 @@ def test_bad_app_option_is_a_one_line_error(app_arg: str, named: str) -> None:
         capture_output=True,
         text=True,
         timeout=60,
+        env=clean_env(),
     )
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
@@ -450,7 +460,7 @@ def test_routes_command_lists_the_demo_routes() -> None:
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "NOTES_DATABASE": ":memory:"},
+        env=clean_env(NOTES_DATABASE=":memory:"),
     )
     assert result.returncode == 0, result.stderr
     for endpoint, rule in [
