@@ -202,14 +202,21 @@ def test_c10_proxyfix_trusts_only_the_configured_hop(server: RunningServer) -> N
     assert underscore["remote_addr"] == "127.0.0.1"
 
 
+C11_REASON = "core: a request with both Content-Length and Transfer-Encoding reaches the view; see report"
+
 # C11 --------------------------------------------------------------------------------------------------------
 
 
-def test_c11_length_and_chunked_together_are_refused(server: RunningServer) -> None:
+def test_c11_length_and_chunked_together_are_refused(
+    server: RunningServer, request: pytest.FixtureRequest
+) -> None:
+    if server.kind.name.startswith("granian"):
+        # gunicorn refuses this itself; granian passes both headers to the app, which must refuse.
+        request.applymarker(pytest.mark.xfail(strict=True, reason=C11_REASON))
     head = build_request(
-        "POST", "/where", [("Content-Length", "5"), ("Transfer-Encoding", "chunked")], content_length=False
+        "POST", "/things", [("Content-Length", "5"), ("Transfer-Encoding", "chunked")], content_length=False
     )
-    reply = raw(server.port, head + b"0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n", method="POST")
+    reply = raw(server.port, head + b"0\r\n\r\n", method="POST")
     assert 400 <= reply.status < 500
 
 
