@@ -155,6 +155,12 @@ class ErlenClient(Client):
         self._new_contexts.clear()
         return response
 
+    def websocket(self, path: str, **kwargs: t.Any) -> t.Any:
+        """A websocket session with the app over ASGI, in-process (see :mod:`erlen.asgi_testing`)."""
+        from .asgi_testing import ASGIClient
+
+        return ASGIClient(self.application).websocket(path, **kwargs)
+
     def __enter__(self) -> ErlenClient:
         if self.preserve_context:
             raise RuntimeError("Cannot nest client invocations")
