@@ -16,6 +16,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from security_servers import DEFAULT_KINDS, SERVER_KINDS, RunningServer
 
+try:
+    from hypothesis import settings
+
+    # No example database in the work tree: the replayed corpus lives in corpus/, on purpose.
+    settings.register_profile("erlen-security", database=None)
+    settings.load_profile("erlen-security")
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "server_kind" in metafunc.fixturenames:

@@ -160,12 +160,16 @@ def build_request(
     return head.encode("latin-1") + body
 
 
-def raw(port: int, data: bytes, timeout: float = DEFAULT_TIMEOUT, method: str = "GET") -> Reply:
-    """Send ``data`` as-is and read one response."""
+def raw(
+    port: int, data: bytes, timeout: float = DEFAULT_TIMEOUT, method: str = "GET", half_close: bool = False
+) -> Reply:
+    """Send ``data`` as-is and read one response; ``half_close`` then signals end of input to the server."""
     started = time.perf_counter()
     with connect(port, timeout) as sock:
         try:
             sock.sendall(data)
+            if half_close:
+                sock.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass
         reply = read_reply(sock, method)
