@@ -62,9 +62,10 @@ def test_a1_declared_length_over_cap_is_413_before_the_body(
 
 @pytest.mark.parametrize("view", ["data", "json", "stream"])
 def test_a2_chunked_body_over_cap_is_413_never_truncated(server: RunningServer, view: str) -> None:
-    reply, sent = send_chunked(server.port, f"/capped/{view}", repeated(b"[" * 65536, 8 * MIB), JSON)
+    reply, sent = send_chunked(server.port, f"/capped/{view}", repeated(b"[" * 65536, 32 * MIB), JSON)
     assert reply.status == 413, reply.body[:300]
-    assert sent < 8 * MIB, "the server read the whole oversized body"
+    # The 1 MiB cap plus loopback socket buffers (a few MiB): far below what was offered.
+    assert sent < 16 * MIB, "the server read the whole oversized body before answering"
     assert_healthy(server)
 
 
