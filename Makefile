@@ -19,7 +19,7 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 # pytest < 9.1: Flask 3.1.3's suite imports `_pytest.monkeypatch.notset`, gone in later pytest
 # (Flask's own lock file tests with 9.0.2). greenlet lets Flask's greenlet context tests run;
 # orjson lets the tests of the opt-in `speedups` JSON provider run.
-TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet orjson uvicorn hypercorn granian gunicorn httpx websockets selenium
+TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet orjson uvicorn hypercorn granian gunicorn httpx websockets selenium hypothesis
 # Installed into $(BENCH_VENV) next to Erlen, plus bench/requirements.txt when it exists.
 BENCH_DEPS ?= Flask==3.1.3 bottle falcon granian
 
