@@ -32,11 +32,22 @@ def css(driver: WebDriver, selector: str) -> WebElement:
 
 def submit(driver: WebDriver, form_selector: str) -> None:
     """Click the form's submit button and wait for the next page to replace this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions
 
     page = css(driver, "html")
     css(driver, f"{form_selector} button[type=submit]").click()
-    wait_for(driver, expected_conditions.staleness_of(page))
+
+    def replaced(driver: WebDriver) -> bool:
+        try:
+            return bool(expected_conditions.staleness_of(page)(driver))
+        except WebDriverException as e:
+            # Chromium may report the old page's node as detached rather than stale while it navigates.
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+
+    wait_for(driver, replaced)
 
 
 def flashes(driver: WebDriver) -> list[str]:
