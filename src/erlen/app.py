@@ -13,7 +13,6 @@ import collections.abc as cabc
 import os
 import sys
 import typing as t
-import weakref
 from inspect import iscoroutinefunction
 
 from werkzeug.datastructures import Headers, ImmutableDict
@@ -58,44 +57,6 @@ class Erlen(ASGIMixin, App):
     jinja_environment = Environment
     app_ctx_globals_class = _AppCtxGlobals
     default_config = ImmutableDict(App.default_config)
-
-    def __init__(
-        self,
-        import_name: str,
-        static_url_path: str | None = None,
-        static_folder: str | os.PathLike[str] | None = "static",
-        static_host: str | None = None,
-        host_matching: bool = False,
-        subdomain_matching: bool = False,
-        template_folder: str | os.PathLike[str] | None = "templates",
-        instance_path: str | None = None,
-        instance_relative_config: bool = False,
-        root_path: str | None = None,
-    ) -> None:
-        super().__init__(
-            import_name=import_name,
-            static_url_path=static_url_path,
-            static_folder=static_folder,
-            static_host=static_host,
-            host_matching=host_matching,
-            subdomain_matching=subdomain_matching,
-            template_folder=template_folder,
-            instance_path=instance_path,
-            instance_relative_config=instance_relative_config,
-            root_path=root_path,
-        )
-        self._adapter_bindings: dict[tuple[t.Any, ...], tuple[str, str, str | None, str]] = {}
-        self._sync_callers: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
-        if self.has_static_folder:
-            assert bool(static_host) == host_matching, "Invalid static_host/host_matching combination"
-            # A weak reference, so the view stored in the app does not keep the app alive.
-            app_ref = weakref.ref(self)
-            self.add_url_rule(
-                f"{self.static_url_path}/<path:filename>",
-                endpoint="static",
-                host=static_host,
-                view_func=lambda **kw: app_ref().send_static_file(**kw),  # type: ignore[union-attr]
-            )
 
     @property
     def cli(self) -> t.Any:

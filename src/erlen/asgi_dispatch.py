@@ -17,10 +17,9 @@ from werkzeug.exceptions import BadRequestKeyError, HTTPException, InternalServe
 from werkzeug.routing import RoutingException
 
 from . import signals
-from .ctx import AppContext, RequestContext
-from .globals import _cv_app, _cv_request
+from .ctx import RequestContext
 from .wsgi import _finalize as _finalize_inline
-from .wsgi import _match, _pop
+from .wsgi import _match, _pop, push_inline
 
 if t.TYPE_CHECKING:
     from .app import Erlen
@@ -33,17 +32,7 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
     # PERF: the same skips as :func:`erlen.wsgi.run_inline` (one ContextVar set per context, static routes by
     # dict lookup, no hook loops without hooks, the direct str response), with the view awaited in place.
     """
-    request = app.request_class(environ)
-    request.json_module = app.json
-    ctx = RequestContext(app, environ, request)
-    app_ctx: AppContext | None = None
-    current = _cv_app.get(None)
-    if current is None or current.app is not app:
-        app_ctx = AppContext(app)
-        app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
-        if signals.appcontext_pushed.receivers:
-            signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-    ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    ctx, app_ctx = push_inline(app, environ)
     error: BaseException | None = None
     try:
         try:

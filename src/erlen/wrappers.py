@@ -15,6 +15,7 @@ from werkzeug.wsgi import _get_server, get_content_length
 
 from . import json
 from .globals import _cv_app
+from .sansio.scaffold import _blueprint_chain
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -163,10 +164,7 @@ class Request(RequestBase):
     @property
     def blueprints(self) -> list[str]:
         """The current blueprint and its parents, innermost first."""
-        name = self.blueprint
-        if name is None:
-            return []
-        return _blueprint_chain(name)
+        return _blueprint_chain(self.blueprint)
 
     def _get_stream_for_parsing(self) -> t.IO[bytes]:
         cached = self.__dict__.get("_cached_data")
@@ -269,12 +267,6 @@ class _LengthStream(io.RawIOBase):
         self._remaining -= len(data)
         view[: len(data)] = data
         return len(data)
-
-
-def _blueprint_chain(name: str) -> list[str]:
-    """``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``."""
-    parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 #: Werkzeug's ``Response`` members the direct construction and writing below stand in for.

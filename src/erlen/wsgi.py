@@ -48,13 +48,15 @@ LIFECYCLE_METHODS = (
 _no_body_statuses = frozenset((204, 304))
 
 
-def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
-    """Handle one request with the inline path (see the module docstring)."""
+def push_inline(app: Erlen, environ: WSGIEnvironment) -> tuple[RequestContext, AppContext | None]:
+    """Build the request and push its contexts: what ``RequestContext.push`` does, minus the URL match.
+
+    The app context is pushed only when another app's (or none) is active; one ContextVar set each. Returns the
+    request context and the app context it pushed (None when it reused the active one).
+    """
     request = app.request_class(environ)
     request.json_module = app.json
     ctx = RequestContext(app, environ, request)
-
-    # Push: the app context only when another app's (or none) is active; one ContextVar set each.
     app_ctx: AppContext | None = None
     current = _cv_app.get(None)
     if current is None or current.app is not app:
@@ -63,7 +65,13 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
         if signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
     ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    return ctx, app_ctx
 
+
+def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
+    """Handle one request with the inline path (see the module docstring)."""
+    ctx, app_ctx = push_inline(app, environ)
+    request = ctx.request
     error: BaseException | None = None
     try:
         try:

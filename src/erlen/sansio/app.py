@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import typing as t
+import weakref
 from datetime import timedelta
 from itertools import chain
 
@@ -24,7 +25,14 @@ from .. import _brand
 from ..config import Config, ConfigAttribute
 from ..json.provider import DefaultJSONProvider, JSONProvider
 from .routing import RouteMap
-from .scaffold import Scaffold, _endpoint_from_view_func, find_package, get_root_path, setupmethod
+from .scaffold import (
+    Scaffold,
+    _blueprint_chain,
+    _endpoint_from_view_func,
+    find_package,
+    get_root_path,
+    setupmethod,
+)
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
@@ -89,14 +97,6 @@ def _collect(
         if registered:
             funcs.extend(reversed(registered) if reverse else registered)
     return tuple(funcs)
-
-
-def _blueprint_chain(name: str | None) -> list[str]:
-    """``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``; None -> ``[]``."""
-    if not name:
-        return []
-    parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 class App(Scaffold):
@@ -200,6 +200,20 @@ class App(Scaffold):
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
+        #: (host, scheme, root, ...) -> resolved URL-adapter binding; see ``create_url_adapter``.
+        self._adapter_bindings: dict[tuple[t.Any, ...], tuple[str, str, str | None, str]] = {}
+        #: function -> its synchronous caller; see ``_sync_caller``.
+        self._sync_callers: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
+        if self.has_static_folder:
+            assert bool(static_host) == host_matching, "Invalid static_host/host_matching combination"
+            # A weak reference, so the view stored in the app does not keep the app alive.
+            app_ref = weakref.ref(self)
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: app_ref().send_static_file(**kw),  # type: ignore[union-attr]
+            )
 
     def _hooks_changed(self) -> None:
         self._plan_generation += 1

@@ -356,6 +356,14 @@ def _weak_callback(owner: object, method: str) -> t.Callable[[], None]:
     return callback
 
 
+def _blueprint_chain(name: str | None) -> list[str]:
+    """A blueprint and its parents, innermost first: ``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``."""
+    if not name:
+        return []
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
 def _endpoint_from_view_func(view_func: t.Callable[..., t.Any] | None) -> str:
     """The default endpoint name: the view function's name."""
     assert view_func is not None, "expected view func if endpoint is not provided."
