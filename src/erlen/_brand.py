@@ -54,5 +54,9 @@ def getenv(suffix: str) -> str | None:
 
 
 def setenv(suffix: str, value: str) -> None:
-    """Set ``suffix`` under the preferred prefix (``getenv`` reads every prefix)."""
+    """Set ``suffix`` under the preferred prefix only.
+
+    ``getenv`` reads every prefix, so one name is enough; setting all of them would leave a stale ``ERLEN_*``
+    behind a harness that resets only ``FLASK_*`` between tests.
+    """
     os.environ[env_names(suffix)[0]] = value
