@@ -57,6 +57,31 @@ class _CappedStream(io.RawIOBase):
         return len(data)
 
 
+class _AppLimit:
+    """A request limit: the value set on this request, else the current app's config key, else Werkzeug's."""
+
+    def __init__(self, config_key: str) -> None:
+        self.config_key = config_key
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, request: Request | None, owner: type | None = None) -> t.Any:
+        if request is None:
+            return self
+        value = request.__dict__.get(self.name)
+        if value is not None:
+            return value
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return getattr(RequestBase, self.name)
+        return ctx.app.config[self.config_key]
+
+    def __set__(self, request: Request, value: int | None) -> None:
+        request.__dict__[self.name] = value
+
+
 class Request(RequestBase):
     """The request object: Werkzeug's request plus the route match and the app's body limits.
 
@@ -72,9 +97,12 @@ class Request(RequestBase):
     #: The routing error (404, 405, redirect) when matching failed.
     routing_exception: HTTPException | None = None
 
-    _max_content_length: int | None = None
-    _max_form_memory_size: int | None = None
-    _max_form_parts: int | None = None
+    #: The body size cap: set on this request, else the app's MAX_CONTENT_LENGTH.
+    max_content_length = _AppLimit("MAX_CONTENT_LENGTH")
+    #: The cap on a non-file form field: set on this request, else the app's MAX_FORM_MEMORY_SIZE.
+    max_form_memory_size = _AppLimit("MAX_FORM_MEMORY_SIZE")
+    #: The cap on multipart parts: set on this request, else the app's MAX_FORM_PARTS.
+    max_form_parts = _AppLimit("MAX_FORM_PARTS")
 
     def __init__(
         self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
@@ -103,48 +131,6 @@ class Request(RequestBase):
     def server(self) -> tuple[str, int | None] | None:
         """The server's ``(host, port)`` from the environ."""
         return _get_server(self.environ)
-
-    @property
-    def max_content_length(self) -> int | None:
-        """The body size cap: set on this request, else the app's MAX_CONTENT_LENGTH."""
-        if self._max_content_length is not None:
-            return self._max_content_length
-        ctx = _cv_app.get(None)
-        if ctx is None:
-            return super().max_content_length
-        return ctx.app.config["MAX_CONTENT_LENGTH"]  # type: ignore[no-any-return]
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """The cap on a non-file form field: set here, else the app's MAX_FORM_MEMORY_SIZE."""
-        if self._max_form_memory_size is not None:
-            return self._max_form_memory_size
-        ctx = _cv_app.get(None)
-        if ctx is None:
-            return super().max_form_memory_size
-        return ctx.app.config["MAX_FORM_MEMORY_SIZE"]  # type: ignore[no-any-return]
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self._max_form_memory_size = value
-
-    @property  # type: ignore[override]
-    def max_form_parts(self) -> int | None:
-        """The cap on multipart parts: set here, else the app's MAX_FORM_PARTS."""
-        if self._max_form_parts is not None:
-            return self._max_form_parts
-        ctx = _cv_app.get(None)
-        if ctx is None:
-            return super().max_form_parts
-        return ctx.app.config["MAX_FORM_PARTS"]  # type: ignore[no-any-return]
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self._max_form_parts = value
 
     @property
     def endpoint(self) -> str | None:
