@@ -23,7 +23,7 @@ TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet orjson 
 # Installed into $(BENCH_VENV) next to Erlen, plus bench/requirements.txt when it exists.
 BENCH_DEPS ?= Flask==3.1.3 bottle falcon granian
 
-LINT_PATHS := $(wildcard src tests bench)
+LINT_PATHS := $(wildcard src tests bench examples)
 PYTEST_ARGS ?=
 PYTEST_TIMEOUT ?= 600
 # Flags for the Flask conformance run; `--tutorial` also runs Flask's tutorial example tests.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -25,3 +27,18 @@ def app() -> Erlen:
 def client(app: Erlen) -> ErlenClient:
     """The app's test client."""
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ() -> Iterator[None]:
+    """Start each test without the brand variables, and roll back whatever the test set in the environment.
+
+    The CLI writes ERLEN_DEBUG and ERLEN_RUN_FROM_CLI; without this, one test's debug flag leaks into the next.
+    """
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith(("ERLEN_", "FLASK_")):
+            del os.environ[name]
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
