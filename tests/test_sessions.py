@@ -249,3 +249,119 @@ def test_open_lazily_flag() -> None:
     assert OwnOpen.open_lazily is False
     assert OwnOpenStillLazy.open_lazily is True
     assert Inherits.open_lazily is True
+
+
+# -- the direct signing path (erlen._signed_cookie) must agree with itsdangerous byte for byte ------------------
+
+SIGNED_SAMPLES: list[t.Any] = [
+    {"a": 1},
+    {"visits": 3, "name": "x" * 300, "ok": True, "none": None, "ratio": 0.5},
+    {" t": "looks like a tag"},
+    {"t": (1, 2), "u": UUID(int=7), "b": b"\xff", "m": Markup("<b>"), "nested": {" di": [1]}},
+]
+
+
+def _itsdangerous_serializer(keys: list[str | bytes]) -> t.Any:
+    import hashlib
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    from erlen.sessions import session_json_serializer
+
+    return URLSafeTimedSerializer(
+        keys,  # type: ignore[arg-type]
+        salt="cookie-session",
+        serializer=session_json_serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+
+
+@pytest.mark.parametrize("data", SIGNED_SAMPLES)
+def test_direct_signing_matches_itsdangerous(data: t.Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from erlen._signed_cookie import CookieCodec
+    from erlen.sessions import session_json_serializer
+
+    monkeypatch.setattr("time.time", lambda: FLASK_TIME)
+    keys: list[str | bytes] = ["old key", b"new key"]
+    reference = _itsdangerous_serializer(keys)
+    codec = CookieCodec(keys, "cookie-session")
+    cookie = codec.dumps(session_json_serializer, data)
+    assert cookie == reference.dumps(data)
+    assert codec.loads(session_json_serializer, cookie, 60) == (reference.loads(cookie),)
+
+
+def test_direct_verification_refuses_what_itsdangerous_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from erlen._signed_cookie import CookieCodec
+    from erlen.sessions import session_json_serializer as serializer
+
+    monkeypatch.setattr("time.time", lambda: FLASK_TIME)
+    codec = CookieCodec(["new key"], "cookie-session")
+    good = codec.dumps(serializer, {"a": 1})
+    assert codec.loads(serializer, good, 0) == ({"a": 1},)
+    for bad in (good + "x", good[:-2], "no-dots", "", good.replace(".", "!", 1), good + ".extra"):
+        assert codec.loads(serializer, bad, 60) is None
+    assert CookieCodec(["other"], "cookie-session").loads(serializer, good, 60) is None
+    assert CookieCodec(["new key"], "other-salt").loads(serializer, good, 60) is None
+    monkeypatch.setattr("time.time", lambda: FLASK_TIME + 61)
+    assert codec.loads(serializer, good, 60) is None
+    monkeypatch.setattr("time.time", lambda: FLASK_TIME - 1)
+    assert codec.loads(serializer, good, 60) is None
+
+
+def test_key_rotation_switches_codec(app: StandInApp, interface: SecureCookieSessionInterface) -> None:
+    session = interface.open_session(app, request_with())  # type: ignore[arg-type]
+    assert session is not None
+    session["a"] = 1
+    cookie = set_cookie_value(open_and_save(interface, app, session))
+    app.secret_key = "newer key"
+    assert dict(interface.open_session(app, request_with(cookie)) or {}) == {}  # type: ignore[arg-type]
+    app.config["SECRET_KEY_FALLBACKS"] = ["new key"]
+    assert dict(interface.open_session(app, request_with(cookie)) or {}) == {"a": 1}  # type: ignore[arg-type]
+
+
+def test_custom_signing_serializer_is_used(app: StandInApp) -> None:
+    calls: list[str] = []
+
+    class Custom(SecureCookieSessionInterface):
+        def get_signing_serializer(self, app: t.Any) -> t.Any:
+            calls.append("used")
+            return super().get_signing_serializer(app)
+
+    custom = Custom()
+    session = custom.open_session(app, request_with())  # type: ignore[arg-type]
+    assert session is not None
+    session["a"] = 1
+    open_and_save(custom, app, session)
+    assert calls == ["used", "used"]
+
+
+@pytest.mark.parametrize("data", [*SIGNED_SAMPLES, {"x": 1.5, "y": False}, {}, {" di": 1}, {1: "int key"}])
+def test_plain_dict_shortcut_writes_what_tagging_writes(data: t.Any) -> None:
+    import json
+
+    from erlen.json.tag import TaggedJSONSerializer
+
+    serializer = TaggedJSONSerializer()
+    assert serializer.dumps(data) == json.dumps(serializer.tag(data), separators=(",", ":"))
+
+
+def test_registered_tag_sees_plain_values() -> None:
+    from erlen.json.tag import JSONTag, TaggedJSONSerializer
+
+    class TagUpper(JSONTag):
+        __slots__ = ()
+        key = " up"
+
+        def check(self, value: t.Any) -> bool:
+            return isinstance(value, str) and value.isupper()
+
+        def to_json(self, value: t.Any) -> t.Any:
+            return value.lower()
+
+        def to_python(self, value: t.Any) -> t.Any:
+            return value.upper()
+
+    serializer = TaggedJSONSerializer()
+    serializer.register(TagUpper, index=0)
+    assert serializer.dumps({"a": "HI", "b": 1}) == '{"a":{" up":"hi"},"b":1}'
+    assert serializer.loads('{"a":{" up":"hi"},"b":1}') == {"a": "HI", "b": 1}

@@ -30,7 +30,7 @@ from __future__ import annotations
 import typing as t
 from base64 import b64decode, b64encode
 from datetime import datetime
-from json import dumps as _json_dumps
+from json import JSONDecoder, JSONEncoder
 from json import loads as _json_loads
 from uuid import UUID
 
@@ -196,7 +196,7 @@ class TagDateTime(JSONTag):
 class TaggedJSONSerializer:
     """Dump and load JSON that round-trips the tagged types (see the module docs)."""
 
-    __slots__ = ("order", "tags")
+    __slots__ = ("_decoder", "_plain_dicts_untagged", "order", "tags")
 
     #: Tag classes registered on every new serializer, in check order.
     default_tags: t.ClassVar[list[type[JSONTag]]] = [
@@ -217,6 +217,13 @@ class TaggedJSONSerializer:
         self.order: list[JSONTag] = []
         for tag_class in self.default_tags:
             self.register(tag_class)
+        #: Whether a dict of plain scalars is known to need no tag: only the built-in tags, built-in tag().
+        self._plain_dicts_untagged = (
+            type(self).tag is TaggedJSONSerializer.tag
+            and [type(tag) for tag in self.order] == _BUILTIN_TAG_ORDER
+        )
+        # PERF: ``json.loads`` with an ``object_hook`` builds a decoder per call; this one is built once.
+        self._decoder = JSONDecoder(object_hook=self.untag)
 
     def register(self, tag_class: type[JSONTag], force: bool = False, index: int | None = None) -> None:
         """Add a tag type.
@@ -236,6 +243,8 @@ class TaggedJSONSerializer:
             self.order.append(tag)
         else:
             self.order.insert(index, tag)
+        # A registered tag may claim plain values; from now on everything goes through tag().
+        self._plain_dicts_untagged = False
 
     def tag(self, value: t.Any) -> t.Any:
         """``value`` with every tagged type converted; JSON-native values come back unchanged."""
@@ -256,8 +265,41 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: t.Any) -> str:
         """Tag ``value`` and encode it as compact JSON."""
-        return _json_dumps(self.tag(value), separators=(",", ":"))
+        # PERF: a dict of plain scalars (the usual session) needs no tagging: no tag checks, no copy. It still
+        # goes through tag() when its only key is a tag key, which must be escaped.
+        if (
+            self._plain_dicts_untagged
+            and type(value) is dict
+            and (len(value) != 1 or next(iter(value)) not in self.tags)
+        ):
+            for item in value.values():
+                if type(item) not in _PLAIN_TYPES:
+                    break
+            else:
+                return _compact_encoder.encode(value)
+        return _compact_encoder.encode(self.tag(value))
 
     def loads(self, value: str | bytes) -> t.Any:
         """Decode JSON written by :meth:`dumps`."""
+        if type(value) is str:
+            return self._decoder.decode(value)
         return _json_loads(value, object_hook=self.untag)
+
+
+#: Values JSON represents exactly and no tag claims (``bool`` is listed apart from ``int``: ``type`` is exact).
+_PLAIN_TYPES = frozenset((str, int, float, bool, type(None)))
+
+#: The tags a new serializer registers, in order (the fast path in ``dumps`` relies on exactly these).
+_BUILTIN_TAG_ORDER = [
+    TagDict,
+    PassDict,
+    TagTuple,
+    PassList,
+    TagBytes,
+    TagMarkup,
+    TagUUID,
+    TagDateTime,
+]
+
+#: ``json.dumps(value, separators=(",", ":"))``, built once.
+_compact_encoder = JSONEncoder(separators=(",", ":"))
