@@ -365,3 +365,32 @@ def test_registered_tag_sees_plain_values() -> None:
     serializer.register(TagUpper, index=0)
     assert serializer.dumps({"a": "HI", "b": 1}) == '{"a":{" up":"hi"},"b":1}'
     assert serializer.loads('{"a":{" up":"hi"},"b":1}') == {"a": "HI", "b": 1}
+
+
+def test_cached_cookie_gives_independent_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from erlen._signed_cookie import CookieCodec
+    from erlen.sessions import session_json_serializer as serializer
+
+    monkeypatch.setattr("time.time", lambda: FLASK_TIME)
+    codec = CookieCodec(["new key"], "cookie-session")
+    for data in ({"cart": [1, 2]}, {"visits": 1}):
+        cookie = codec.dumps(serializer, data)
+        first = codec.loads(serializer, cookie, 60)
+        assert first is not None
+        first[0].setdefault("cart", []).append(3)
+        first[0]["visits"] = 99
+        assert codec.loads(serializer, cookie, 60) == (data,)
+
+
+def test_overridden_cookie_getter_is_used(app: StandInApp) -> None:
+    class Renamed(SecureCookieSessionInterface):
+        def get_cookie_name(self, app: t.Any) -> str:
+            return "renamed"
+
+    interface = Renamed()
+    session = interface.open_session(app, request_with())  # type: ignore[arg-type]
+    assert session is not None
+    session["a"] = 1
+    response = open_and_save(interface, app, session)
+    assert response.headers["Set-Cookie"].startswith("renamed=")
+    assert response.headers["Vary"] == "Cookie"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
-from ._signed_cookie import CookieCodec, codec_for
+from ._signed_cookie import CookieCodec, codec_cache, codec_for
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:
@@ -141,10 +141,23 @@ def _vary_on_cookie(response: Response) -> None:
     # responses have no ``Vary`` yet, and then the header is just set.
     """
     headers = response.headers
-    if "Vary" in headers:
-        response.vary.add("Cookie")
-    else:
-        headers["Vary"] = "Cookie"
+    for key, _ in headers:
+        if key.lower() == "vary":
+            response.vary.add("Cookie")
+            return
+    headers.add("Vary", "Cookie")
+
+
+#: The settings getters :meth:`SessionInterface._cookie_settings` may bypass when none is overridden.
+_COOKIE_GETTERS = (
+    "get_cookie_name",
+    "get_cookie_domain",
+    "get_cookie_path",
+    "get_cookie_secure",
+    "get_cookie_partitioned",
+    "get_cookie_samesite",
+    "get_cookie_httponly",
+)
 
 
 class SessionInterface:
@@ -168,10 +181,41 @@ class SessionInterface:
     #: subclass that defines its own ``open_session`` is opened eagerly unless it sets this itself.
     open_lazily: t.ClassVar[bool] = False
 
+    #: Whether every ``get_cookie_*`` is this class's own, so the settings may be read from config directly.
+    _standard_cookie_getters: t.ClassVar[bool] = True
+
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
         if "open_session" in cls.__dict__ and "open_lazily" not in cls.__dict__:
             cls.open_lazily = False
+        if any(name in cls.__dict__ for name in _COOKIE_GETTERS):
+            cls._standard_cookie_getters = False
+
+    def _cookie_settings(self, app: Erlen) -> tuple[str, str | None, str, bool, bool, str | None, bool]:
+        """Name, domain, path, secure, partitioned, samesite and httponly, as the ``get_cookie_*`` say.
+
+        # PERF: seven method calls become seven config reads when no subclass overrides a getter.
+        """
+        if not self._standard_cookie_getters:
+            return (
+                self.get_cookie_name(app),
+                self.get_cookie_domain(app),
+                self.get_cookie_path(app),
+                self.get_cookie_secure(app),
+                self.get_cookie_partitioned(app),
+                self.get_cookie_samesite(app),
+                self.get_cookie_httponly(app),
+            )
+        config = app.config
+        return (
+            config["SESSION_COOKIE_NAME"],
+            config["SESSION_COOKIE_DOMAIN"] or None,
+            config["SESSION_COOKIE_PATH"] or config["APPLICATION_ROOT"],
+            config["SESSION_COOKIE_SECURE"],
+            config["SESSION_COOKIE_PARTITIONED"],
+            config["SESSION_COOKIE_SAMESITE"],
+            config["SESSION_COOKIE_HTTPONLY"],
+        )
 
     def make_null_session(self, app: Erlen) -> SessionMixin:
         """The session to use when :meth:`open_session` returns ``None``."""
@@ -296,7 +340,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return None
         fallbacks = app.config.get("SECRET_KEY_FALLBACKS")
         keys = (*fallbacks, secret_key) if fallbacks else (secret_key,)
-        return codec_for(keys, self.salt)
+        return codec_cache.get((keys, self.salt)) or codec_for(keys, self.salt)
 
     def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
         """The session from the request's cookie; an empty one if the cookie is missing, tampered with or
@@ -327,13 +371,7 @@ class SecureCookieSessionInterface(SessionInterface):
     def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
         """Set, refresh or delete the cookie as the session requires, and add ``Vary: Cookie`` when the
         response depended on it."""
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
+        name, domain, path, secure, partitioned, samesite, httponly = self._cookie_settings(app)
 
         varied = session.accessed
         if varied:
