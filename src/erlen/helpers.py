@@ -108,7 +108,10 @@ def url_for(
     :param _scheme: The scheme of an external URL.
     :param _external: Build an absolute URL (default: only outside a request).
     """
-    return current_app.url_for(
+    # PERF: the app is read from the context variable, not through the ``current_app`` proxy (three calls).
+    app_ctx = _cv_app.get(None)
+    app = app_ctx.app if app_ctx is not None else current_app
+    return app.url_for(
         endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external, **values
     )
 

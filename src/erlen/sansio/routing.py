@@ -21,11 +21,15 @@ class RouteMap(Map):
         super().__init__(*args, **kwargs)
         self.generation = 0
         self._static: dict[str, Rule] | None = None
+        #: The rule ``url_for`` builds with, by (endpoint, method, default method, value names); see
+        #: :mod:`erlen.sansio.urlbuild`.
+        self.build_rules: dict[tuple[t.Any, ...], Rule | None] = {}
 
     def add(self, rulefactory: t.Any) -> None:
         super().add(rulefactory)
         self.generation += 1
         self._static = None
+        self.build_rules = {}
 
     def static_table(self) -> dict[str, Rule]:
         """``path -> rule`` for the static rules that may be matched by exact path."""
