@@ -26,6 +26,7 @@ from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_app, _cv_request
 from .sansio.app import App, DispatchPlan
 from .sansio.scaffold import _sentinel
+from .sansio.urlbuild import build_internal_path
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import Environment
 from .wrappers import Request, Response
@@ -311,7 +312,24 @@ class Erlen(ASGIMixin, App):
                 _external = True
         if _scheme is not None and not _external:
             raise ValueError("When specifying '_scheme', '_external' must be True.")
-        self.inject_url_defaults(endpoint, values)
+        # PERF: without url_defaults functions (and no override) the blueprint chain is not even computed.
+        url_defaults = self.url_default_functions
+        for funcs in url_defaults.values():
+            if funcs:
+                self.inject_url_defaults(endpoint, values)
+                break
+        else:
+            if type(self).inject_url_defaults is not App.inject_url_defaults:
+                self.inject_url_defaults(endpoint, values)
+        # PERF: an internal URL is built with the endpoint's remembered rule (erlen.sansio.urlbuild).
+        if not _external:
+            rv = build_internal_path(url_adapter, endpoint, values, _method)  # type: ignore[arg-type]
+            if rv is not None:
+                if _anchor is not None:
+                    from urllib.parse import quote
+
+                    rv = f"{rv}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
+                return rv
         try:
             rv = url_adapter.build(  # type: ignore[union-attr]
                 endpoint, values, method=_method, url_scheme=_scheme, force_external=_external
