@@ -198,11 +198,13 @@ class Erlen(ASGIMixin, App):
             self.subdomain_matching,
             None if trusted_hosts is None else tuple(trusted_hosts),
         )
+        # PERF: a RouteMap binds a RouteMapAdapter, which matches rules with converters in one regex match.
+        adapter_class = getattr(self.url_map, "adapter_class", MapAdapter)
         binding = self._adapter_bindings.get(key)
         if binding is not None:
             if trusted_hosts is not None:
                 request.trusted_hosts = trusted_hosts
-            return MapAdapter(
+            return adapter_class(
                 self.url_map,
                 binding[0],
                 binding[1],
@@ -227,7 +229,7 @@ class Erlen(ASGIMixin, App):
             self._adapter_bindings.clear()
         self._adapter_bindings[key] = binding
         bound_server_name, script_name, subdomain, url_scheme = binding
-        return MapAdapter(
+        return adapter_class(
             self.url_map,
             bound_server_name,
             script_name,

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import typing as t
 
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, MapAdapter, Rule
+from werkzeug.routing.converters import ValidationError
+
+from .matcher import MethodTable, table_for
 
 
 class RouteMap(Map):
     """Werkzeug's ``Map`` that also serves exact static paths from a dict (see the module docstring)."""
+
+    #: What :meth:`Erlen.create_url_adapter` binds requests with.
+    adapter_class: type[MapAdapter]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -24,12 +30,51 @@ class RouteMap(Map):
         #: The rule ``url_for`` builds with, by (endpoint, method, default method, value names); see
         #: :mod:`erlen.sansio.urlbuild`.
         self.build_rules: dict[tuple[t.Any, ...], Rule | None] = {}
+        #: Priority lists for rules with converters, by (method, websocket); see :mod:`erlen.sansio.matcher`.
+        self._tables: dict[tuple[str, bool], MethodTable] = {}
 
     def add(self, rulefactory: t.Any) -> None:
         super().add(rulefactory)
         self.generation += 1
         self._static = None
         self.build_rules = {}
+        self._tables = {}
+
+    def match_path(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, t.Any]] | None:
+        """The rule and values Werkzeug's matcher would return for ``path`` (on the default subdomain), or
+        ``None`` when Werkzeug must decide (no match, redirects, converter errors...)."""
+        if self.host_matching:
+            return None
+        table = self._tables.get((method, websocket))
+        if table is None:
+            if len(self._tables) >= 16:  # the method comes from the client: keep the cache bounded
+                self._tables.clear()
+            table = self._tables[(method, websocket)] = table_for(self, method, websocket)
+        first = path[1:].partition("/")[0]
+        group = table.group_for(first)
+        if group is None:
+            return None
+        pattern, targets = group
+        found = pattern.match(path)
+        if found is None:
+            return None
+        target = targets[found.lastindex]  # type: ignore[index]
+        if target is None:
+            return None
+        rule, index, converters = target
+        values: dict[str, t.Any] = {}
+        for name, converter in converters:
+            value = found.group(index)
+            index += 1
+            if converter is not None:
+                try:
+                    value = converter.to_python(value)
+                except ValidationError:
+                    return None
+            values[name] = value
+        if rule.defaults:
+            values.update(rule.defaults)
+        return rule, values
 
     def static_table(self) -> dict[str, Rule]:
         """``path -> rule`` for the static rules that may be matched by exact path."""
@@ -68,3 +113,35 @@ class RouteMap(Map):
         # Rules with converters may still match a path in the table only if they share its text; Werkzeug
         # prefers static segments, so the table agrees with it.
         return table
+
+
+class RouteMapAdapter(MapAdapter):
+    """Werkzeug's adapter, answering matches on the default subdomain from :meth:`RouteMap.match_path`."""
+
+    map: RouteMap
+
+    def match(
+        self,
+        path_info: str | None = None,
+        method: str | None = None,
+        return_rule: bool = False,
+        query_args: t.Mapping[str, t.Any] | str | None = None,
+        websocket: bool | None = None,
+    ) -> tuple[t.Any, t.Mapping[str, t.Any]]:
+        # PERF: one regex match instead of Werkzeug's per-segment walk (about 16 calls for two converters);
+        # misses and anything that is not a plain match still go to Werkzeug below.
+        if self.subdomain == "":
+            path = self.path_info if path_info is None else path_info
+            # Werkzeug strips extra leading slashes first; such paths go to it.
+            if path[:1] == "/" and path[1:2] != "/":
+                found = self.map.match_path(
+                    path,
+                    (method or self.default_method).upper(),
+                    self.websocket if websocket is None else websocket,
+                )
+                if found is not None:
+                    return found if return_rule else (found[0].endpoint, found[1])
+        return super().match(path_info, method, return_rule, query_args, websocket)  # type: ignore[call-overload,no-any-return]
+
+
+RouteMap.adapter_class = RouteMapAdapter

@@ -1,0 +1,184 @@
+"""A matcher for rules with converters that answers in one regex match, and agrees with Werkzeug's.
+
+How this works: Werkzeug matches a path by walking a tree of rule parts segment by segment (static parts
+before converter parts, converter parts by weight), one recursive call and one regex per segment. The
+first rule the walk accepts is the match, so the walk's visiting order is a priority list of rules.
+:func:`build_tables` walks Werkzeug's own tree once (per map generation) and writes that list down: each rule
+becomes one anchored regex for its whole path, grouped by the path's first segment (a static first segment
+is tried before the rules whose first segment is a converter, as Werkzeug does), and each group is compiled
+into a single alternation whose first matching branch is the walk's first match.
+
+Whatever could make Werkzeug answer differently from "this rule, these values" is written into the list as
+a *defer* entry at the place the walk would meet it: strict-slash redirects, non-strict trailing slashes,
+redirect rules, aliases and default redirects, converters other than Werkzeug's built-in ones. A path whose
+first match is a defer entry, or that matches nothing at all, goes to Werkzeug's matcher, so 404, 405,
+redirects and converter errors are Werkzeug's. Rules that do not accept the method (or websocket flag) are
+left out of that method's list, as the walk skips them.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from werkzeug.routing import Map, Rule
+from werkzeug.routing.converters import (
+    AnyConverter,
+    BaseConverter,
+    FloatConverter,
+    IntegerConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+)
+
+if t.TYPE_CHECKING:
+    from werkzeug.routing.matcher import State
+    from werkzeug.routing.rules import RulePart
+
+#: Converters whose ``to_python`` returns the matched text unchanged.
+_IDENTITY_CONVERTERS = (UnicodeConverter, AnyConverter, PathConverter)
+#: Converters whose regex and ``to_python`` are Werkzeug's own, safe to join into one pattern.
+_KNOWN_CONVERTERS = (*_IDENTITY_CONVERTERS, IntegerConverter, FloatConverter, UUIDConverter)
+_NAMED_GROUP = re.compile(r"\(\?P<__werkzeug_\d+>")
+
+#: A matched rule: the rule, the index of its first value group, and its converters (``None`` when the
+#: value is used as matched).
+Target = tuple[Rule, int, tuple[tuple[str, BaseConverter | None], ...]]
+#: One compiled group: the alternation and what each branch's outer group index means (``None``: defer).
+Group = tuple[re.Pattern[str], dict[int, Target | None]]
+
+
+class _Entry(t.NamedTuple):
+    first: str | None  # the path's first segment if static, else None
+    pattern: str  # regex for the whole path, without the final anchor
+    rule: Rule | None  # None: defer to Werkzeug
+    groups: int  # value groups in ``pattern``
+
+
+class MethodTable:
+    """The priority list for one (method, websocket) pair, compiled group by group on first use."""
+
+    __slots__ = ("_by_first", "_compiled", "_dynamic_first")
+
+    def __init__(self, entries: list[_Entry]) -> None:
+        self._by_first: dict[str, list[_Entry]] = {}
+        self._dynamic_first: list[_Entry] = []
+        for entry in entries:
+            if entry.first is None:
+                self._dynamic_first.append(entry)
+            else:
+                self._by_first.setdefault(entry.first, []).append(entry)
+        self._compiled: dict[str | None, Group] = {}
+
+    def group_for(self, first: str) -> Group | None:
+        """The compiled alternation for paths whose first segment is ``first``; ``None`` if no rule can match."""
+        key = first if first in self._by_first else None
+        if key is None and not self._dynamic_first:
+            return None
+        group = self._compiled.get(key)
+        if group is None:
+            entries = self._dynamic_first if key is None else self._by_first[key] + self._dynamic_first
+            group = self._compiled[key] = _compile(entries)
+        return group
+
+
+def _compile(entries: list[_Entry]) -> Group:
+    branches: list[str] = []
+    targets: dict[int, Target | None] = {}
+    index = 1
+    for entry in entries:
+        branches.append(f"({entry.pattern}\\Z)")
+        rule = entry.rule
+        if rule is None:
+            targets[index] = None
+        else:
+            converters = tuple(
+                (name, None if type(conv) in _IDENTITY_CONVERTERS else conv)
+                for name, conv in rule._converters.items()
+            )
+            targets[index] = (rule, index + 1, converters)
+        index += 1 + entry.groups
+    return re.compile("|".join(branches)), targets
+
+
+def can_match(url_map: Map) -> bool:
+    """Whether ``url_map`` can use this matcher: no host matching (subdomain rules are simply not in it)."""
+    return not url_map.host_matching
+
+
+def table_for(url_map: Map, method: str, websocket: bool) -> MethodTable:
+    """The priority list of ``url_map`` for ``method`` and ``websocket`` (see the module docs)."""
+    url_map.update()
+    domain = url_map._matcher._root.static.get("")
+    root = domain.static.get("") if domain is not None else None
+    if root is None:
+        return MethodTable([])
+    endpoints_with_defaults: dict[str, int] = {}
+    for rule in url_map.iter_rules():
+        if rule.defaults is not None:
+            endpoints_with_defaults[rule.endpoint] = endpoints_with_defaults.get(rule.endpoint, 0) + 1
+    redirect_defaults = url_map.redirect_defaults
+    entries: list[_Entry] = []
+
+    def exact_rule(rule: Rule) -> bool:
+        """Whether Werkzeug's answer for a path this rule matches is simply this rule and its values."""
+        if rule.redirect_to is not None or (rule.alias and redirect_defaults):
+            return False
+        if redirect_defaults and endpoints_with_defaults.get(rule.endpoint, 0) - (rule.defaults is not None):
+            return False  # a sibling rule with defaults may redirect here
+        return all(type(conv) in _KNOWN_CONVERTERS for conv in rule._converters.values())
+
+    def walk(state: State, first: str | None, exact: list[str] | None, loose: list[str], groups: int) -> None:
+        depth = len(loose)
+        loose_pattern = "/" + "/".join(loose)
+        for rule in state.rules:
+            if rule.websocket != websocket or (rule.methods is not None and method not in rule.methods):
+                continue  # the walk skips it (and only reports it when nothing matches)
+            if exact is not None and exact_rule(rule):
+                entries.append(_Entry(first, "/" + "/".join(exact), rule, groups))
+            else:
+                entries.append(_Entry(first, loose_pattern, None, 0))
+        slash = state.static.get("")
+        if depth and slash is not None and slash.rules:
+            # The path without its trailing slash: Werkzeug redirects (or matches a non-strict rule).
+            entries.append(_Entry(first, loose_pattern, None, 0))
+        for content, child in state.static.items():
+            text = re.escape(content)
+            walk(
+                child,
+                first if depth else content,
+                None if exact is None else [*exact, text],
+                [*loose, text],
+                groups,
+            )
+        for part, child in state.dynamic:
+            regex, count = _part_regex(part)
+            walk(
+                child,
+                first if depth else None,
+                None if exact is None or regex is None else [*exact, regex],
+                [*loose, "(?s:.*)" if part.final else "[^/]*"],
+                groups + count,
+            )
+        if depth and any(not rule.strict_slashes for rule in state.rules):
+            # Non-strict rules also match the path with a trailing slash, after everything else.
+            entries.append(_Entry(first, loose_pattern + "/", None, 0))
+
+    walk(root, None, [], [], 0)
+    return MethodTable(entries)
+
+
+def _part_regex(part: RulePart) -> tuple[str | None, int]:
+    """``part``'s own regex with positional value groups and their count; ``None`` if it cannot be joined.
+
+    Each entry keeps two patterns: the exact one (used only for rules whose converters are Werkzeug's own)
+    and a loose one that matches at least what the rule matches (used for defer entries).
+    """
+    content = part.content
+    if part.suffixed or not content.endswith("\\Z"):
+        return None, 0
+    regex, count = _NAMED_GROUP.subn("(", content[:-2])
+    if re.compile(regex).groups != count:
+        return None, 0
+    return regex, count
