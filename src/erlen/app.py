@@ -30,7 +30,7 @@ from .sansio.urlbuild import build_internal_path
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import Environment
 from .wrappers import Request, Response
-from .wsgi import LIFECYCLE_METHODS, run_inline
+from .wsgi import LIFECYCLE_METHODS, refuse_ambiguous_framing, run_inline
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -404,6 +404,8 @@ class Erlen(ASGIMixin, App):
         try:
             try:
                 ctx.push()
+                if "HTTP_TRANSFER_ENCODING" in environ:
+                    refuse_ambiguous_framing(ctx.request)
                 response = self.full_dispatch_request()
             except Exception as e:
                 error = e

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import io
+import re
 import typing as t
+from urllib.parse import parse_qsl
 
-from werkzeug.datastructures import EnvironHeaders, Headers
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
-from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.datastructures import (
+    Accept,
+    CharsetAccept,
+    EnvironHeaders,
+    FileStorage,
+    Headers,
+    LanguageAccept,
+    MIMEAccept,
+    MultiDict,
+)
+from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser, MultiPartParser
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData, State
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
-from werkzeug.wsgi import _get_server, get_content_length
+from werkzeug.wsgi import _get_server
 
 from . import json
 from .globals import _cv_app
@@ -27,13 +40,14 @@ _EAGER_BODY_SIZE = 64 * 1024
 
 
 class _CappedStream(io.RawIOBase):
-    """A body stream that refuses to be read past ``limit`` bytes.
+    """A body stream that refuses to be read past ``limit`` bytes (no limit when None).
 
     Werkzeug's own limit stops reading at the cap and hands the view a truncated body when the request is
     chunked; this one raises 413 as soon as a byte beyond the cap arrives, so a view never sees a cut body.
+    A server's error while reading (bad chunked framing, a client gone mid-body) is a 400, not a 500.
     """
 
-    def __init__(self, stream: t.IO[bytes], limit: int) -> None:
+    def __init__(self, stream: t.IO[bytes], limit: int | None) -> None:
         self._stream = stream
         self._remaining = limit
 
@@ -42,19 +56,206 @@ class _CappedStream(io.RawIOBase):
 
     def readinto(self, buffer: t.Any) -> int:
         view = memoryview(buffer)
+        remaining = self._remaining
         # Ask for one byte more than the cap allows so an oversized body is noticed, not cut.
-        want = min(len(view), self._remaining + 1)
+        want = len(view) if remaining is None else min(len(view), remaining + 1)
         if want <= 0:
             return 0
-        data = self._stream.read(want)
+        data = _read_body(self._stream, want)
         if not data:
             return 0
-        if len(data) > self._remaining:
-            self._remaining = -1
-            raise RequestEntityTooLarge()
-        self._remaining -= len(data)
+        if remaining is not None:
+            if len(data) > remaining:
+                self._remaining = -1
+                raise RequestEntityTooLarge()
+            self._remaining = remaining - len(data)
         view[: len(data)] = data
         return len(data)
+
+
+def _read_body(stream: t.IO[bytes], size: int) -> bytes:
+    """Read from the server's input; its own errors (gunicorn's NoMoreData, InvalidChunkSize...) become 400."""
+    try:
+        return stream.read(size)
+    except HTTPException:
+        raise
+    except Exception as e:
+        raise ClientDisconnected() from e
+
+
+#: The largest Content-Length Erlen takes as a size; larger ones are malformed (they overflow servers' int64).
+_MAX_DECLARED_LENGTH = 2**63 - 1
+
+
+def _declared_length(environ: WSGIEnvironment) -> int | None:
+    """The body length from CONTENT_LENGTH, None for a chunked or undeclared body; 400 when malformed.
+
+    Werkzeug reads a malformed length (``-1``, ``1,2``, ``abc``) as 0 and a huge one as a size; a request whose
+    framing cannot be trusted is refused instead.
+    """
+    text = environ.get("CONTENT_LENGTH")
+    if not text or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return None
+    digits = text.strip(" \t")
+    if not (digits.isdigit() and digits.isascii()) or len(digits) > 19 or int(digits) > _MAX_DECLARED_LENGTH:
+        raise BadRequest("Malformed Content-Length header.")
+    return int(digits)
+
+
+#: Part header blocks larger than this, or with more lines, are refused (python-multipart's advisory).
+_MAX_PART_HEADER_BYTES = 8 * 1024
+_MAX_PART_HEADER_LINES = 32
+#: RFC 2046 boundary characters (``bchars``); the RFC allows 70 of them, Erlen up to 256 because Werkzeug's
+#: test client can generate a 71-character boundary.
+_BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,255}[0-9A-Za-z'()+_,\-./:=?]")
+
+
+class _PartDecoder(MultipartDecoder):
+    """Werkzeug's multipart decoder with a bound on each part's header block (size and line count)."""
+
+    def next_event(self) -> t.Any:
+        event = super().next_event()
+        if (
+            self.state is State.PART
+            and isinstance(event, NeedData)
+            and len(self.buffer) > _MAX_PART_HEADER_BYTES + 4
+        ):
+            # No blank line within the limit: the header block is already too large, whatever follows.
+            raise RequestEntityTooLarge("A multipart part's headers are too large.")
+        return event
+
+    def _parse_headers(self, data: bytes | bytearray) -> Headers:
+        if len(data) > _MAX_PART_HEADER_BYTES or len(data.splitlines()) > _MAX_PART_HEADER_LINES:
+            raise RequestEntityTooLarge("A multipart part's headers are too large.")
+        return super()._parse_headers(data)
+
+
+class _MultiPartParser(MultiPartParser):
+    """Multipart parsing on :class:`_PartDecoder`; every file it opened is closed when parsing fails."""
+
+    def parse(
+        self, stream: t.IO[bytes], boundary: bytes, content_length: int | None
+    ) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
+        opened: list[t.IO[bytes]] = []
+        factory = self.stream_factory
+
+        def tracked_factory(
+            total_content_length: int | None,
+            content_type: str | None,
+            filename: str | None,
+            content_length: int | None = None,
+        ) -> t.IO[bytes]:
+            container = factory(total_content_length, content_type, filename, content_length)
+            opened.append(container)
+            return container
+
+        self.stream_factory = tracked_factory
+        try:
+            return self._decode(stream, boundary, content_length)
+        except BaseException:
+            # A 413 mid-body would otherwise leave the spooled files to the cyclic garbage collector.
+            for container in opened:
+                container.close()
+            raise
+        finally:
+            self.stream_factory = factory
+
+    def _decode(
+        self, stream: t.IO[bytes], boundary: bytes, content_length: int | None
+    ) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
+        decoder = _PartDecoder(boundary, self.max_form_memory_size, max_parts=self.max_form_parts)
+        field_limit = self.max_form_memory_size
+        fields: list[tuple[str, str]] = []
+        files: list[tuple[str, FileStorage]] = []
+        part: Field | File | None = None
+        pieces: list[bytes] = []
+        field_size = 0
+        container: t.IO[bytes] | None = None
+        while True:
+            chunk = stream.read(self.buffer_size)
+            decoder.receive_data(chunk or None)
+            event = decoder.next_event()
+            while not isinstance(event, (NeedData, Epilogue)):
+                if isinstance(event, File):
+                    part, container = event, self.start_file_streaming(event, content_length)
+                elif isinstance(event, Field):
+                    part, container, pieces, field_size = event, None, [], 0
+                elif isinstance(event, Data) and part is not None:
+                    if container is None:
+                        field_size += len(event.data)
+                        if field_limit is not None and field_size > field_limit:
+                            raise RequestEntityTooLarge()
+                        pieces.append(event.data)
+                    else:
+                        container.write(event.data)
+                    if not event.more_data:
+                        if container is None:
+                            charset = self.get_part_charset(part.headers)
+                            fields.append((part.name, b"".join(pieces).decode(charset, "replace")))
+                        else:
+                            container.seek(0)
+                            upload = FileStorage(container, part.filename, part.name, headers=part.headers)  # type: ignore[union-attr]
+                            files.append((part.name, upload))
+                event = decoder.next_event()
+            if not chunk:
+                return self.cls(fields), self.cls(files)
+
+
+class _FormDataParser(FormDataParser):
+    """Werkzeug's form parser with the limits applied to every body, however it is framed.
+
+    - urlencoded: the body is read up to MAX_FORM_MEMORY_SIZE (413 past it, chunked or not) and its fields
+      are counted against MAX_FORM_PARTS (413) before they are parsed;
+    - multipart: the boundary must be valid (400), part header blocks are bounded (413), and spooled files
+      are closed as soon as parsing fails.
+    """
+
+    def _parse_urlencoded(
+        self, stream: t.IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> tuple[t.IO[bytes], MultiDict[str, t.Any], MultiDict[str, t.Any]]:
+        cap = self.max_form_memory_size
+        if cap is None:
+            data = stream.read()
+        else:
+            if content_length is not None and content_length > cap:
+                raise RequestEntityTooLarge()
+            data = stream.read(cap + 1)
+            if len(data) > cap:
+                raise RequestEntityTooLarge()
+        max_fields = self.max_form_parts
+        if max_fields is not None and data and data.count(b"&") >= max_fields:
+            raise RequestEntityTooLarge()
+        items = parse_qsl(data.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        return stream, self.cls(items), self.cls()
+
+    def _parse_multipart(
+        self, stream: t.IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> tuple[t.IO[bytes], MultiDict[str, t.Any], MultiDict[str, t.Any]]:
+        boundary = options.get("boundary", "")
+        if _BOUNDARY_RE.fullmatch(boundary) is None:
+            # Werkzeug's parser turns this into an empty form silently; the client sent an unusable body.
+            raise BadRequest("Missing or invalid multipart boundary.")
+        parser = _MultiPartParser(
+            stream_factory=self.stream_factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.cls,
+        )
+        form, files = parser.parse(stream, boundary.encode("ascii"), content_length)
+        return stream, form, files
+
+
+#: Accept-* headers are parsed up to this many entries; the rest of a pathological header is ignored.
+_MAX_ACCEPT_ENTRIES = 64
+#: Headers shorter than this cannot hold more entries than the cap worth truncating; they parse unchanged.
+_ACCEPT_TRUNCATE_FROM = 2048
+
+
+def _accept_value(value: str | None) -> str | None:
+    """The first :data:`_MAX_ACCEPT_ENTRIES` entries of a long Accept-* header (Django CVE-2023-23969)."""
+    if value is None or len(value) < _ACCEPT_TRUNCATE_FROM:
+        return value
+    return ",".join(value.split(",", _MAX_ACCEPT_ENTRIES)[:_MAX_ACCEPT_ENTRIES])
 
 
 class _AppLimit:
@@ -89,6 +290,7 @@ class Request(RequestBase):
     """
 
     json_module: t.Any = json
+    form_data_parser_class = _FormDataParser
 
     #: The matched URL rule, or None before matching or when matching failed.
     url_rule: Rule | None = None
@@ -174,28 +376,44 @@ class Request(RequestBase):
         environ = self.environ
         raw = environ["wsgi.input"]
         limit = self.max_content_length
-        length = get_content_length(environ)
+        length = _declared_length(environ)
         if length is not None:
             if limit is not None and length > limit:
                 raise RequestEntityTooLarge()
             if length <= _EAGER_BODY_SIZE:
                 # PERF: a small declared body is read in one call; parsers then read from memory.
-                data = raw.read(length) if length else b""
+                data = _read_body(raw, length) if length else b""
                 while len(data) < length:
-                    more = raw.read(length - len(data))
+                    more = _read_body(raw, length - len(data))
                     if not more:
-                        from werkzeug.exceptions import ClientDisconnected
-
                         raise ClientDisconnected()
                     data += more
                 return io.BytesIO(data)
             return t.cast(t.IO[bytes], io.BufferedReader(_LengthStream(raw, length)))
         if environ.get("wsgi.input_terminated"):
-            if limit is None:
-                return t.cast(t.IO[bytes], raw)
             return t.cast(t.IO[bytes], io.BufferedReader(_CappedStream(raw, limit)))
         # No length and the server does not terminate the stream: reading would block or be unbounded.
         return io.BytesIO()
+
+    @cached_property
+    def accept_mimetypes(self) -> MIMEAccept:
+        """The Accept header's media types; a pathological header is read up to its first 64 entries."""
+        return parse_accept_header(_accept_value(self.headers.get("Accept")), MIMEAccept)
+
+    @cached_property
+    def accept_charsets(self) -> CharsetAccept:
+        """The Accept-Charset header's charsets, up to the first 64 entries."""
+        return parse_accept_header(_accept_value(self.headers.get("Accept-Charset")), CharsetAccept)
+
+    @cached_property
+    def accept_encodings(self) -> Accept:
+        """The Accept-Encoding header's codings, up to the first 64 entries."""
+        return parse_accept_header(_accept_value(self.headers.get("Accept-Encoding")), Accept)
+
+    @cached_property
+    def accept_languages(self) -> LanguageAccept:
+        """The Accept-Language header's languages, up to the first 64 entries."""
+        return parse_accept_header(_accept_value(self.headers.get("Accept-Language")), LanguageAccept)
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
         """Parse the body as JSON; deeply nested input is a 400, not a crash."""
@@ -240,19 +458,27 @@ class _LengthStream(io.RawIOBase):
             return 0
         view = memoryview(buffer)
         want = min(len(view), self._remaining)
-        try:
-            data = self._stream.read(want)
-        except (OSError, ValueError) as e:
-            from werkzeug.exceptions import ClientDisconnected
-
-            raise ClientDisconnected() from e
+        data = _read_body(self._stream, want)
         if not data:
-            from werkzeug.exceptions import ClientDisconnected
-
             raise ClientDisconnected()
         self._remaining -= len(data)
         view[: len(data)] = data
         return len(data)
+
+
+#: Control characters no header may carry (tab is allowed in values). Werkzeug refuses only CR and LF, when a
+#: header is set; servers differ on the rest (some emit a NUL as it is).
+unsafe_header_char = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+
+
+def check_headers(headers: list[tuple[str, str]]) -> None:
+    """Refuse (ValueError) a header whose name or value holds a control character, before it is written."""
+    for name, value in headers:
+        # PERF: isprintable is one C call; the regex runs only for tabs, controls and non-ASCII text.
+        if not (value.isprintable() and name.isprintable()) and (
+            unsafe_header_char(value) is not None or unsafe_header_char(name) is not None
+        ):
+            raise ValueError(f"Header {name!r} must not contain control characters.")
 
 
 #: Werkzeug's ``Response`` members the direct construction and writing below stand in for.
@@ -308,6 +534,30 @@ class Response(ResponseBase):
         self._on_close = []
         self.response = [body]
         return self
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        """Werkzeug's final headers, refused when one holds a control character (see :func:`check_headers`)."""
+        headers = super().get_wsgi_headers(environ)
+        check_headers(headers.to_wsgi_list())
+        return headers
+
+    def set_cookie(self, key: str, value: str = "", *args: t.Any, **kwargs: t.Any) -> None:
+        """Set a cookie; one over MAX_COOKIE_SIZE is a warning, and an error in debug mode.
+
+        Browsers drop oversized cookies silently, so a session that "does not stick" is the only symptom;
+        in debug mode the developer gets the traceback instead.
+        """
+        super().set_cookie(key, value, *args, **kwargs)
+        ctx = _cv_app.get(None)
+        if ctx is None or not ctx.app.debug:
+            return
+        limit = self.max_cookie_size
+        header = self.headers.getlist("Set-Cookie")[-1]
+        if limit and len(header) > limit:
+            raise ValueError(
+                f"The {key!r} cookie is too large: {len(header)} bytes, over MAX_COOKIE_SIZE ({limit});"
+                " browsers ignore it."
+            )
 
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]

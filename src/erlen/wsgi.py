@@ -15,12 +15,13 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import signals
 from .ctx import AppContext, RequestContext
 from .globals import _cv_app, _cv_request
+from .wrappers import check_headers, unsafe_header_char
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -94,12 +95,31 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
         _pop(app, ctx, app_ctx, error)
 
 
+def refuse_ambiguous_framing(request: t.Any) -> bool:
+    """Answer 400 (as a routing error) when a request declares both Content-Length and Transfer-Encoding.
+
+    RFC 9112 forbids the pair: a proxy in front may frame the body one way and the server the other (request
+    smuggling). gunicorn refuses it itself; granian and Werkzeug's development server pass it on. Behind the
+    ASGI adapter CONTENT_LENGTH is the length it received, so the pair is expected there. Returns True when
+    refused; the hooks and error handlers then run as for any routing error.
+    """
+    environ = request.environ
+    if not environ.get("CONTENT_LENGTH") or "asgi.scope" in environ:
+        return False
+    request.url_rule = request.view_args = None
+    request.routing_exception = BadRequest("Content-Length and Transfer-Encoding must not be sent together.")
+    return True
+
+
 def _match(app: Erlen, ctx: RequestContext) -> None:
     """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request."""
+    request = ctx.request
+    # PERF: one dict lookup; the framing check runs only for a request that sent Transfer-Encoding.
+    if "HTTP_TRANSFER_ENCODING" in request.environ and refuse_ambiguous_framing(request):
+        return
     adapter = ctx.url_adapter
     if adapter is None:
         return
-    request = ctx.request
     url_map = app.url_map
     # PERF: a static path is one dict lookup; the rule must accept the method, else Werkzeug decides (405...).
     static = getattr(url_map, "static_table", None)
@@ -225,8 +245,15 @@ def _write(
     ):
         status = response._status_code
         if status >= 200 and status not in _no_body_statuses and "Content-Length" in response.headers:
-            # PERF: the headers are already what Werkzeug's get_wsgi_headers would produce for this response.
-            start_response(response._status, response.headers.to_wsgi_list())
+            # PERF: the headers are already what Werkzeug's get_wsgi_headers would produce for this response;
+            # only the control-character check of Response.get_wsgi_headers is repeated, without a call.
+            headers = response.headers.to_wsgi_list()
+            for name, value in headers:
+                if not (value.isprintable() and name.isprintable()) and (
+                    unsafe_header_char(value) is not None or unsafe_header_char(name) is not None
+                ):
+                    check_headers(headers)
+            start_response(response._status, headers)
             return response.response
     return response(environ, start_response)  # type: ignore[no-any-return]
 

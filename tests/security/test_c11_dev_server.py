@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from security_checks import assert_healthy
 from security_http import build_request, raw
 from security_servers import RunningServer
@@ -11,11 +10,6 @@ APP_MODULE = "sec_http_app"
 RUN_ON = ("werkzeug-dev",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a request with both Content-Length and Transfer-Encoding reaches the view (dev server "
-    "dechunks it); see report",
-)
 def test_c11_length_and_chunked_together_are_400(server: RunningServer) -> None:
     head = build_request(
         "POST", "/things", [("Content-Length", "5"), ("Transfer-Encoding", "chunked")], content_length=False

@@ -15,19 +15,11 @@ from security_http import raw
 from security_servers import RunningServer
 
 APP_MODULE = "sec_body_app"
-CHUNK_REASON = (
-    "core: a server's error while reading a chunked body (gunicorn NoMoreData/InvalidChunkSize from "
-    "wsgi.input) escapes erlen.wrappers._CappedStream.readinto as a 500; see report"
-)
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.http"))
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[path.stem for path in CORPUS])
-def test_corpus_request_is_never_a_5xx(
-    server: RunningServer, case: Path, request: pytest.FixtureRequest
-) -> None:
-    if case.stem.startswith("chunk-") and server.kind.name.startswith("gunicorn"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=CHUNK_REASON))
+def test_corpus_request_is_never_a_5xx(server: RunningServer, case: Path) -> None:
     data = case.read_bytes()
     method = data.split(b" ", 1)[0].decode()
     try:

@@ -113,16 +113,7 @@ def temp_files(server: RunningServer) -> list[str]:
     return list(get(server.port, "/h7/fds").json()["temp_files"])
 
 
-H7_FAILURES = [
-    pytest.param(
-        "field-over-cap",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="core: spooled files stay open after a 413 mid-multipart until the cyclic GC runs; see report",
-        ),
-    ),
-    "truncated",
-]
+H7_FAILURES = ["field-over-cap", "truncated"]
 
 
 @pytest.mark.parametrize("failure", H7_FAILURES)

@@ -54,10 +54,6 @@ def test_no_line_break_or_nul_in_emitted_headers(header_app: Erlen, value: str) 
         assert not set("\r\n") & set(name + emitted), (name, emitted)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a header value containing NUL is emitted by Erlen (servers refuse it); see report",
-)
 def test_nul_in_a_header_value_is_refused(header_app: Erlen) -> None:
     client = header_app.test_client()
     try:
