@@ -71,6 +71,8 @@ def build_map(seed: int, count: int) -> RouteMap:
     rng = random.Random(seed)
     url_map = RouteMap(converters={"two": TwoLetters})
     url_map.add(Rule("/", endpoint="index"))
+    if seed % 5 == 0:
+        url_map.add(Rule("/s/<x>", endpoint="sub", subdomain="api"))
     for index in range(count):
         try:
             url_map.add(random_rule(rng, index))
@@ -140,6 +142,24 @@ def test_priorities_and_shortcut_use() -> None:
     assert adapter.match("/users/me") == ("me", {})
     assert adapter.match("/files/a/b/edit") == ("edit", {"name": "a/b"})
     assert adapter.match("/x/y") == ("catch_all", {"rest": "x/y"})
+
+
+def test_rules_given_to_the_constructor() -> None:
+    url_map = RouteMap([Rule("/<int:n>", endpoint="number")])
+    assert url_map.match_path("/3", "GET", False) == (url_map._rules[0], {"n": 3})
+
+
+def test_plain_404_is_werkzeug_not_found() -> None:
+    from werkzeug.exceptions import NotFound
+
+    url_map = RouteMap([Rule("/a/<int:n>", endpoint="a"), Rule("/b/", endpoint="b")])
+    adapter = RouteMapAdapter(url_map, "localhost", "/", "", "http", "/", "GET", "")
+    with pytest.raises(NotFound):
+        adapter.match("/zzz")
+    with pytest.raises(RequestRedirect):
+        adapter.match("/b")
+    with pytest.raises(NotFound):
+        adapter.match("/a/x")
 
 
 def test_new_rules_are_seen() -> None:

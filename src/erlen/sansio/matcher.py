@@ -107,11 +107,19 @@ def can_match(url_map: Map) -> bool:
     return not url_map.host_matching
 
 
-def table_for(url_map: Map, method: str, websocket: bool) -> MethodTable:
-    """The priority list of ``url_map`` for ``method`` and ``websocket`` (see the module docs)."""
+def table_for(url_map: Map, method: str | None, websocket: bool) -> MethodTable:
+    """The priority list of ``url_map`` for ``method`` and ``websocket`` (see the module docs).
+
+    With ``method=None`` every rule becomes a defer entry, for any method and websocket flag: a path that
+    matches none of them is one Werkzeug answers with 404.
+    """
     url_map.update()
-    domain = url_map._matcher._root.static.get("")
+    top = url_map._matcher._root
+    domain = top.static.get("")
     root = domain.static.get("") if domain is not None else None
+    if method is None and (root is None or top.dynamic or len(top.static) > 1):
+        # Rules on other subdomains or hosts: Werkzeug's walk may reach them; never claim a 404.
+        return MethodTable([_Entry(None, "(?s:.*)", None, 0)])
     if root is None:
         return MethodTable([])
     endpoints_with_defaults: dict[str, int] = {}
@@ -133,6 +141,9 @@ def table_for(url_map: Map, method: str, websocket: bool) -> MethodTable:
         depth = len(loose)
         loose_pattern = "/" + "/".join(loose)
         for rule in state.rules:
+            if method is None:
+                entries.append(_Entry(first, loose_pattern, None, 0))
+                continue
             if rule.websocket != websocket or (rule.methods is not None and method not in rule.methods):
                 continue  # the walk skips it (and only reports it when nothing matches)
             if exact is not None and exact_rule(rule):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.routing.converters import ValidationError
 
@@ -24,7 +25,7 @@ class RouteMap(Map):
     adapter_class: type[MapAdapter]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Set before Map.__init__, which adds the rules it is given through add().
         self.generation = 0
         self._static: dict[str, Rule] | None = None
         #: The rule ``url_for`` builds with, by (endpoint, method, default method, value names); see
@@ -32,6 +33,9 @@ class RouteMap(Map):
         self.build_rules: dict[tuple[t.Any, ...], Rule | None] = {}
         #: Priority lists for rules with converters, by (method, websocket); see :mod:`erlen.sansio.matcher`.
         self._tables: dict[tuple[str, bool], MethodTable] = {}
+        #: Every rule as a defer entry: what :meth:`surely_unmatched` checks.
+        self._any_table: MethodTable | None = None
+        super().__init__(*args, **kwargs)
 
     def add(self, rulefactory: t.Any) -> None:
         super().add(rulefactory)
@@ -39,6 +43,15 @@ class RouteMap(Map):
         self._static = None
         self.build_rules = {}
         self._tables = {}
+        self._any_table = None
+
+    def surely_unmatched(self, path: str) -> bool:
+        """Whether no rule, for any method or websocket flag, could match ``path`` (Werkzeug: 404)."""
+        table = self._any_table
+        if table is None:
+            table = self._any_table = table_for(self, None, False)
+        group = table.group_for(path[1:].partition("/")[0])
+        return group is None or group[0].match(path) is None
 
     def match_path(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, t.Any]] | None:
         """The rule and values Werkzeug's matcher would return for ``path`` (on the default subdomain), or
@@ -141,6 +154,10 @@ class RouteMapAdapter(MapAdapter):
                 )
                 if found is not None:
                     return found if return_rule else (found[0].endpoint, found[1])
+                # PERF: a path no rule could match under any method is Werkzeug's plain 404; its walk (and
+                # its second walk with merged slashes) would find nothing.
+                if "//" not in path and self.map.surely_unmatched(path):
+                    raise NotFound() from None
         return super().match(path_info, method, return_rule, query_args, websocket)  # type: ignore[call-overload,no-any-return]
 
 
