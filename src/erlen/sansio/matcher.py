@@ -59,7 +59,7 @@ class _Entry(t.NamedTuple):
 class MethodTable:
     """The priority list for one (method, websocket) pair, compiled group by group on first use."""
 
-    __slots__ = ("_by_first", "_compiled", "_dynamic_first")
+    __slots__ = ("_by_first", "_dynamic_first", "compiled")
 
     def __init__(self, entries: list[_Entry]) -> None:
         self._by_first: dict[str, list[_Entry]] = {}
@@ -69,17 +69,18 @@ class MethodTable:
                 self._dynamic_first.append(entry)
             else:
                 self._by_first.setdefault(entry.first, []).append(entry)
-        self._compiled: dict[str | None, Group] = {}
+        #: Compiled groups by first segment (``None``: the group for segments no static rule starts with).
+        self.compiled: dict[str | None, Group] = {}
 
     def group_for(self, first: str) -> Group | None:
         """The compiled alternation for paths whose first segment is ``first``; ``None`` if no rule can match."""
         key = first if first in self._by_first else None
         if key is None and not self._dynamic_first:
             return None
-        group = self._compiled.get(key)
+        group = self.compiled.get(key)
         if group is None:
             entries = self._dynamic_first if key is None else self._by_first[key] + self._dynamic_first
-            group = self._compiled[key] = _compile(entries)
+            group = self.compiled[key] = _compile(entries)
         return group
 
 

@@ -64,7 +64,7 @@ class RouteMap(Map):
                 self._tables.clear()
             table = self._tables[(method, websocket)] = table_for(self, method, websocket)
         first = path[1:].partition("/")[0]
-        group = table.group_for(first)
+        group = table.compiled.get(first) or table.group_for(first)
         if group is None:
             return None
         pattern, targets = group
