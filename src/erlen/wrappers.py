@@ -20,7 +20,7 @@ from werkzeug.datastructures import (
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData, State
+from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData, State
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
@@ -113,7 +113,7 @@ _BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,255}[0-9A-Za-z'()+_,\-./
 class _PartDecoder(MultipartDecoder):
     """Werkzeug's multipart decoder with a bound on each part's header block (size and line count)."""
 
-    def next_event(self) -> t.Any:
+    def next_event(self) -> Event:
         event = super().next_event()
         if (
             self.state is State.PART
