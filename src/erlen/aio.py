@@ -1,25 +1,57 @@
-"""Running coroutines from synchronous code on one long-lived event loop per worker process.
+"""Running coroutines from synchronous code: on the ASGI server's loop when there is one, else on one
+long-lived event loop per worker process.
 
-How this works: the first async view (or hook) called under WSGI starts a daemon thread that runs an asyncio loop
-for the life of the process. Each call submits the coroutine to that loop inside a copy of the caller's
-contextvars (so ``request``, ``g`` and ``current_app`` work) and waits for the result. Because the loop outlives
-requests, an async connection pool or client created once keeps working. After a fork the child starts its own.
+How this works: under ASGI the adapter records the server's running loop in a context variable; a sync function
+running in the pool that calls ``async_to_sync`` (``app.ensure_sync``) submits the coroutine to that loop and
+waits, so an async connection pool created at startup is only ever used on the loop it belongs to. Elsewhere
+(WSGI, or code on the loop's own thread, which must not block it) the first call starts a daemon thread that
+runs an asyncio loop for the life of the process; each call submits the coroutine there inside a copy of the
+caller's contextvars (so ``request``, ``g`` and ``current_app`` work) and waits. After a fork the child starts
+its own. asyncio itself is imported on first use, so a WSGI app that never awaits anything never loads it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
+import importlib
 import os
 import threading
 import typing as t
-from concurrent.futures import Future
 from functools import wraps
+
+if t.TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import Future
+
+
+class LazyModule:
+    """A stand-in module global that imports the real module on first attribute access and replaces itself.
+
+    # PERF/memory: ``import erlen`` must not load asyncio and concurrent.futures (issue 4); after the first use
+    # the module global is the real module, so the hot path pays nothing.
+    """
+
+    def __init__(self, name: str, namespace: dict[str, t.Any], alias: str | None = None) -> None:
+        self._name = name
+        self._namespace = namespace
+        self._alias = alias or name.rpartition(".")[2]
+
+    def __getattr__(self, attr: str) -> t.Any:
+        module = importlib.import_module(self._name)
+        self._namespace[self._alias] = module
+        return getattr(module, attr)
+
+
+if not t.TYPE_CHECKING:
+    asyncio = LazyModule("asyncio", globals())
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid: int | None = None
 _loop_thread: threading.Thread | None = None
+
+#: The ASGI server's running loop, set for each ASGI connection (see ``ASGIMixin.asgi_app``).
+server_loop: contextvars.ContextVar[asyncio.AbstractEventLoop] = contextvars.ContextVar("erlen.server_loop")
 
 
 def worker_loop() -> asyncio.AbstractEventLoop:
@@ -46,11 +78,19 @@ def worker_loop() -> asyncio.AbstractEventLoop:
 
 
 def run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
-    """Run ``coro`` to completion on the worker loop, in a copy of the caller's context, and return its result."""
-    loop = worker_loop()
-    if threading.current_thread() is _loop_thread:
-        coro.close()
-        raise RuntimeError("Cannot wait for a coroutine from the worker event loop's own thread.")
+    """Run ``coro`` to completion, in a copy of the caller's context, and return its result.
+
+    On the ASGI server's loop when called from another thread (a pool thread) during an ASGI request; otherwise
+    on the worker loop.
+    """
+    from concurrent.futures import Future
+
+    loop = server_loop.get(None)
+    if loop is None or loop.is_closed() or asyncio._get_running_loop() is not None:
+        loop = worker_loop()
+        if threading.current_thread() is _loop_thread:
+            coro.close()
+            raise RuntimeError("Cannot wait for a coroutine from the worker event loop's own thread.")
     context = contextvars.copy_context()
     result: Future[t.Any] = Future()
 
@@ -72,7 +112,7 @@ def run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
 
 
 def run_sync(func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]) -> t.Callable[..., t.Any]:
-    """A synchronous wrapper that runs the coroutine function ``func`` on the worker loop."""
+    """A synchronous wrapper that runs the coroutine function ``func`` (see :func:`run_coroutine`)."""
 
     @wraps(func)
     def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:

@@ -16,7 +16,6 @@ one message, streamed bodies chunk by chunk while a watcher notices the client g
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextvars
 import inspect
@@ -25,18 +24,23 @@ import sys
 import tempfile
 import typing as t
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from io import BytesIO
 
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
 
-from .streaming import AsyncBody
+from .aio import LazyModule, server_loop
 
 if t.TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     from .app import Erlen
     from .wrappers import Response
+else:
+    # Memory (issue 4): a WSGI app never loads asyncio; the first ASGI call does, once.
+    asyncio = LazyModule("asyncio", globals())
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -195,6 +199,8 @@ class ASGIMixin:
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI 3 application: HTTP, websocket and lifespan scopes."""
+        # Sync code in the pool that calls async_to_sync runs the coroutine on this loop (erlen.aio).
+        server_loop.set(asyncio.get_running_loop())
         kind = scope["type"]
         if kind == "http":
             await self._asgi_http(scope, receive, send)
@@ -368,6 +374,8 @@ class ASGIMixin:
         """The bounded pool sync user code runs in under ASGI (ASGI_THREADS, default 40); one per process."""
         executor = self._executor
         if executor is None or self._executor_pid != os.getpid():
+            from concurrent.futures import ThreadPoolExecutor
+
             threads = t.cast("Erlen", self).config.get("ASGI_THREADS") or 40
             executor = self._executor = ThreadPoolExecutor(threads, thread_name_prefix="erlen-sync")
             self._executor_pid = os.getpid()
@@ -619,4 +627,4 @@ async def _write_response(
     await stream_body(mixin, scope, receive, send, response, body)
 
 
-__all__ = ["ASGIMixin", "AsyncBody", "scope_to_environ"]
+__all__ = ["ASGIMixin", "scope_to_environ"]

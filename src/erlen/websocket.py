@@ -9,7 +9,6 @@ exception in the view is logged and closes the connection with 1011; teardown ru
 
 from __future__ import annotations
 
-import asyncio
 import json
 import typing as t
 from contextvars import ContextVar
@@ -17,9 +16,17 @@ from functools import partial
 
 from werkzeug.local import LocalProxy
 
+from .aio import LazyModule
+
 if t.TYPE_CHECKING:
+    import asyncio
+
     from .app import Erlen
     from .asgi import Receive, Scope, Send
+
+else:
+    # ``import erlen`` imports this module for the ``websocket`` proxy; asyncio loads on the first connection.
+    asyncio = LazyModule("asyncio", globals())
 
 _cv_websocket: ContextVar[Websocket] = ContextVar("erlen.websocket")
 
