@@ -58,6 +58,8 @@ _LIFECYCLE = (
     "handle_user_exception",
     "handle_http_exception",
     "handle_exception",
+    "do_teardown_request",
+    "do_teardown_appcontext",
 )
 _MODE_SYNC, _MODE_ASYNC = 0, 1
 _END = object()
@@ -420,6 +422,7 @@ def _compute_mode(app: Erlen) -> int:
     for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         for scoped in registry.values():
             funcs.extend(scoped)
+    funcs.extend(app.teardown_appcontext_funcs)
     for by_code in app.error_handler_spec.values():
         for handlers in by_code.values():
             funcs.extend(handlers.values())

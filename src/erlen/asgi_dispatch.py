@@ -18,11 +18,13 @@ from werkzeug.routing import RoutingException
 
 from . import signals
 from .ctx import RequestContext
+from .globals import _cv_app, _cv_request
 from .wsgi import _finalize as _finalize_inline
 from .wsgi import _match, _pop, push_inline
 
 if t.TYPE_CHECKING:
     from .app import Erlen
+    from .ctx import AppContext
     from .wrappers import Response
 
 
@@ -48,7 +50,7 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
             raise
         return response
     finally:
-        _pop(app, ctx, app_ctx, error)
+        await pop_contexts(app, ctx, error, app_ctx)
 
 
 async def _dispatch_inline(app: Erlen, ctx: RequestContext) -> Response:
@@ -106,9 +108,7 @@ async def run_request(app: Erlen, environ: dict[str, t.Any]) -> Response:
             raise
         return response
     finally:
-        if error is not None and app.should_ignore_error(error):
-            error = None
-        ctx.pop(error)
+        await pop_contexts(app, ctx, error)
 
 
 async def _full_dispatch(app: Erlen, ctx: RequestContext) -> Response:
@@ -211,3 +211,86 @@ async def _handle_exception(app: Erlen, ctx: RequestContext, e: Exception) -> Re
     if handler is not None:
         server_error = await app._call_user(handler, server_error)
     return await _finalize(app, ctx, server_error, from_error_handler=True)
+
+
+async def pop_contexts(
+    app: Erlen, ctx: RequestContext, error: BaseException | None, app_ctx: AppContext | None = None
+) -> None:
+    """Pop the request (and its app) context, running teardown functions through :meth:`_call_user`.
+
+    What ``RequestContext.pop`` does, except that sync teardown functions run in the pool and async ones are
+    awaited on this loop, so an async resource closed in teardown is closed on the loop it was opened on.
+    Without teardown functions (the common case) this is the inline pop, with no hop.
+    """
+    request = ctx.request
+    teardown_request = app._dispatch_plan(request.url_rule, request.blueprint).teardown_request
+    if not teardown_request and not app.teardown_appcontext_funcs:
+        _pop(app, ctx, app_ctx, error)
+        return
+    if _overrides_teardown(app):
+        ctx.pop(None if error is not None and app.should_ignore_error(error) else error)
+        return
+    if error is not None and app.should_ignore_error(error):
+        error = None
+    if len(ctx._cv_tokens) != 1:
+        ctx.pop(error)  # pushed again by user code: the outermost pop tears down
+        return
+    failure: BaseException | None = None
+    try:
+        failure = await _run_teardown(app, teardown_request, error)
+        if signals.request_tearing_down.receivers:
+            signals.request_tearing_down.send(app, _async_wrapper=app.ensure_sync, exc=error)
+        request.close()
+    finally:
+        current = _cv_request.get()
+        token, pushed_app_ctx = ctx._cv_tokens.pop()
+        _cv_request.reset(token)
+        request.environ["werkzeug.request"] = None
+        if pushed_app_ctx is not None:
+            await _pop_app_context(app, pushed_app_ctx, error)
+        if current is not ctx:
+            raise AssertionError(f"Popped wrong request context. ({current!r} instead of {ctx!r})")
+    if failure is not None:
+        raise failure
+
+
+async def _pop_app_context(app: Erlen, app_ctx: AppContext, error: BaseException | None) -> None:
+    failure: BaseException | None = None
+    try:
+        if len(app_ctx._cv_tokens) == 1:
+            failure = await _run_teardown(app, tuple(reversed(app.teardown_appcontext_funcs)), error)
+            if signals.appcontext_tearing_down.receivers:
+                signals.appcontext_tearing_down.send(app, _async_wrapper=app.ensure_sync, exc=error)
+    finally:
+        current = _cv_app.get()
+        _cv_app.reset(app_ctx._cv_tokens.pop())
+    if current is not app_ctx:
+        raise AssertionError(f"Popped wrong app context. ({current!r} instead of {app_ctx!r})")
+    if signals.appcontext_popped.receivers:
+        signals.appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
+    if failure is not None:
+        raise failure
+
+
+async def _run_teardown(
+    app: Erlen, funcs: t.Iterable[t.Callable[..., t.Any]], error: BaseException | None
+) -> BaseException | None:
+    """Call each ``func(error)``; all run, and the first exception raised is returned."""
+    failure: BaseException | None = None
+    for func in funcs:
+        try:
+            await app._call_user(func, error)
+        except Exception as e:
+            if failure is None:
+                failure = e
+    return failure
+
+
+def _overrides_teardown(app: Erlen) -> bool:
+    from .app import Erlen as _Erlen
+
+    cls = type(app)
+    return (
+        cls.do_teardown_request is not _Erlen.do_teardown_request
+        or cls.do_teardown_appcontext is not _Erlen.do_teardown_appcontext
+    )

@@ -142,6 +142,7 @@ def has_websocket_context() -> bool:
 async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
     """Run the websocket route matching ``scope``: hooks, view, close, teardown."""
     from .asgi import scope_to_environ
+    from .asgi_dispatch import pop_contexts
 
     first = await receive()
     if first["type"] != "websocket.connect":
@@ -182,6 +183,6 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
         await connection._close(1011)
     finally:
         try:
-            ctx.pop(error)
+            await pop_contexts(app, ctx, error)
         finally:
             _cv_websocket.reset(token)
