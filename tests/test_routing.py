@@ -110,7 +110,13 @@ def all_paths(depth: int) -> list[str]:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_agrees_with_werkzeug_on_generated_maps(seed: int) -> None:
+@pytest.mark.parametrize(("split_above", "max_branches"), [(16, 48), (1, 1000), (2, 3)])
+def test_agrees_with_werkzeug_on_generated_maps(
+    seed: int, split_above: int, max_branches: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small limits split buckets at every depth and leave many groups to Werkzeug.
+    monkeypatch.setattr("erlen.sansio.matcher._SPLIT_ABOVE", split_above)
+    monkeypatch.setattr("erlen.sansio.matcher._MAX_BRANCHES", max_branches)
     url_map = build_map(seed, 60)
     compare(url_map, all_paths(3)[:: 7 + seed % 3])
 
@@ -169,6 +175,12 @@ def test_new_rules_are_seen() -> None:
     assert adapter.match("/7") == ("name", {"name": "7"})
     url_map.add(Rule("/<int:n>", endpoint="number"))
     assert adapter.match("/7") == ("number", {"n": 7})
+
+
+def test_large_prefix_groups_are_split() -> None:
+    url_map = RouteMap([Rule(f"/api/item{i}/<int:x>", endpoint=f"e{i}") for i in range(200)])
+    assert url_map.match_path("/api/item199/5", "GET", False) == (url_map._rules[199], {"x": 5})
+    assert url_map.surely_unmatched("/api/nothing/5")
 
 
 def test_many_methods_stay_bounded() -> None:

@@ -5,8 +5,9 @@ before converter parts, converter parts by weight), one recursive call and one r
 first rule the walk accepts is the match, so the walk's visiting order is a priority list of rules.
 :func:`build_tables` walks Werkzeug's own tree once (per map generation) and writes that list down: each rule
 becomes one anchored regex for its whole path, grouped by the path's first segment (a static first segment
-is tried before the rules whose first segment is a converter, as Werkzeug does), and each group is compiled
-into a single alternation whose first matching branch is the walk's first match.
+is tried before the rules whose first segment is a converter, as Werkzeug does; large groups are split again
+by the next segment), and each group is compiled into a single alternation whose first matching branch is the
+walk's first match. A group too large to join stays with Werkzeug.
 
 Whatever could make Werkzeug answer differently from "this rule, these values" is written into the list as
 a *defer* entry at the place the walk would meet it: strict-slash redirects, non-strict trailing slashes,
@@ -50,37 +51,88 @@ Group = tuple[re.Pattern[str], dict[int, Target | None]]
 
 
 class _Entry(t.NamedTuple):
-    first: str | None  # the path's first segment if static, else None
+    statics: tuple[
+        str | None, ...
+    ]  # each path segment's text when static (None: a converter), as far as known
     pattern: str  # regex for the whole path, without the final anchor
     rule: Rule | None  # None: defer to Werkzeug
     groups: int  # value groups in ``pattern``
 
 
-class MethodTable:
-    """The priority list for one (method, websocket) pair, compiled group by group on first use."""
+#: A bucket with more entries than this is split by its next path segment.
+_SPLIT_ABOVE = 16
+#: A group with more branches than this is not compiled: its paths go to Werkzeug. Python's alternation tries
+#: branches one by one, so a long one costs more than Werkzeug's walk.
+_MAX_BRANCHES = 48
 
-    __slots__ = ("_by_first", "_dynamic_first", "compiled")
+
+class _Bucket:
+    """The entries whose leading path segments are the same static text, split further when large.
+
+    A path's candidates, in priority order, are the entries of the deepest bucket its segments lead to,
+    then the entries of each enclosing bucket whose segment at that depth is not static (converters, or
+    paths that ended): Werkzeug's walk tries a static transition before the converter ones at every level.
+    """
+
+    __slots__ = ("children", "depth", "entries", "group", "outer", "rest")
+
+    def __init__(self, entries: list[_Entry], depth: int, outer: list[_Entry]) -> None:
+        self.entries = entries
+        self.depth = depth
+        self.outer = outer  # the enclosing buckets' non-static entries, already in order
+        self.children: dict[str, _Bucket] | None = None
+        self.rest: list[_Entry] = entries
+        #: The compiled group for paths that stop here; None until compiled, False when too large.
+        self.group: Group | t.Literal[False] | None = None
+        if len(entries) > _SPLIT_ABOVE:
+            by_text: dict[str, list[_Entry]] = {}
+            self.rest = []
+            for entry in entries:
+                text = entry.statics[depth] if len(entry.statics) > depth else None
+                if text is None:
+                    self.rest.append(entry)
+                else:
+                    by_text.setdefault(text, []).append(entry)
+            inner_outer = self.rest + outer
+            self.children = {text: _Bucket(group, depth + 1, inner_outer) for text, group in by_text.items()}
+
+    def compile(self) -> Group | t.Literal[False]:
+        """The group for paths that stop in this bucket (their next segment leads to no child)."""
+        candidates = self.rest + self.outer
+        group: Group | t.Literal[False] = _compile(candidates) if len(candidates) <= _MAX_BRANCHES else False
+        self.group = group
+        return group
+
+
+class MethodTable:
+    """The priority list for one (method, websocket) pair, split into buckets by path segment."""
+
+    __slots__ = ("root",)
 
     def __init__(self, entries: list[_Entry]) -> None:
-        self._by_first: dict[str, list[_Entry]] = {}
-        self._dynamic_first: list[_Entry] = []
-        for entry in entries:
-            if entry.first is None:
-                self._dynamic_first.append(entry)
-            else:
-                self._by_first.setdefault(entry.first, []).append(entry)
-        #: Compiled groups by first segment (``None``: the group for segments no static rule starts with).
-        self.compiled: dict[str | None, Group] = {}
+        self.root = _Bucket(entries, 0, [])
 
-    def group_for(self, first: str) -> Group | None:
-        """The compiled alternation for paths whose first segment is ``first``; ``None`` if no rule can match."""
-        key = first if first in self._by_first else None
-        if key is None and not self._dynamic_first:
-            return None
-        group = self.compiled.get(key)
+    def group_for(self, path: str) -> Group | t.Literal[False] | None:
+        """The compiled alternation that decides ``path`` (which starts with one ``/``); ``None`` when no entry
+        can match it, ``False`` when the candidates are too many to join (Werkzeug decides)."""
+        bucket = self.root
+        children = bucket.children
+        if children is not None:
+            segments = path[1:].split("/")
+            depth = 0
+            count = len(segments)
+            while children is not None and depth < count:
+                child = children.get(segments[depth])
+                if child is None:
+                    break
+                bucket = child
+                children = bucket.children
+                depth += 1
+        group = bucket.group
         if group is None:
-            entries = self._dynamic_first if key is None else self._by_first[key] + self._dynamic_first
-            group = self.compiled[key] = _compile(entries)
+            if not bucket.rest and not bucket.outer:
+                return None
+            group = bucket.compile()
         return group
 
 
@@ -120,7 +172,7 @@ def table_for(url_map: Map, method: str | None, websocket: bool) -> MethodTable:
     root = domain.static.get("") if domain is not None else None
     if method is None and (root is None or top.dynamic or len(top.static) > 1):
         # Rules on other subdomains or hosts: Werkzeug's walk may reach them; never claim a 404.
-        return MethodTable([_Entry(None, "(?s:.*)", None, 0)])
+        return MethodTable([_Entry((), "(?s:.*)", None, 0)])
     if root is None:
         return MethodTable([])
     endpoints_with_defaults: dict[str, int] = {}
@@ -138,46 +190,56 @@ def table_for(url_map: Map, method: str | None, websocket: bool) -> MethodTable:
             return False  # a sibling rule with defaults may redirect here
         return all(type(conv) in _KNOWN_CONVERTERS for conv in rule._converters.values())
 
-    def walk(state: State, first: str | None, exact: list[str] | None, loose: list[str], groups: int) -> None:
+    def walk(
+        state: State,
+        statics: tuple[str | None, ...],
+        open_ended: bool,
+        exact: list[str] | None,
+        loose: list[str],
+        groups: int,
+    ) -> None:
         depth = len(loose)
         loose_pattern = "/" + "/".join(loose)
         for rule in state.rules:
             if method is None:
-                entries.append(_Entry(first, loose_pattern, None, 0))
+                entries.append(_Entry(statics, loose_pattern, None, 0))
                 continue
             if rule.websocket != websocket or (rule.methods is not None and method not in rule.methods):
                 continue  # the walk skips it (and only reports it when nothing matches)
             if exact is not None and exact_rule(rule):
-                entries.append(_Entry(first, "/" + "/".join(exact), rule, groups))
+                entries.append(_Entry(statics, "/" + "/".join(exact), rule, groups))
             else:
-                entries.append(_Entry(first, loose_pattern, None, 0))
+                entries.append(_Entry(statics, loose_pattern, None, 0))
         slash = state.static.get("")
         if depth and slash is not None and slash.rules:
             # The path without its trailing slash: Werkzeug redirects (or matches a non-strict rule).
-            entries.append(_Entry(first, loose_pattern, None, 0))
+            entries.append(_Entry(statics, loose_pattern, None, 0))
         for content, child in state.static.items():
             text = re.escape(content)
             walk(
                 child,
-                first if depth else content,
+                statics if open_ended else (*statics, content),
+                open_ended,
                 None if exact is None else [*exact, text],
                 [*loose, text],
                 groups,
             )
         for part, child in state.dynamic:
             regex, count = _part_regex(part)
+            # After a part that spans slashes, segment positions no longer line up with the path's.
             walk(
                 child,
-                first if depth else None,
+                statics if open_ended else (*statics, None),
+                open_ended or part.final,
                 None if exact is None or regex is None else [*exact, regex],
                 [*loose, "(?s:.*)" if part.final else "[^/]*"],
                 groups + count,
             )
         if depth and any(not rule.strict_slashes for rule in state.rules):
             # Non-strict rules also match the path with a trailing slash, after everything else.
-            entries.append(_Entry(first, loose_pattern + "/", None, 0))
+            entries.append(_Entry(statics, loose_pattern + "/", None, 0))
 
-    walk(root, None, [], [], 0)
+    walk(root, (), False, [], [], 0)
     return MethodTable(entries)
 
 

@@ -50,8 +50,8 @@ class RouteMap(Map):
         table = self._any_table
         if table is None:
             table = self._any_table = table_for(self, None, False)
-        group = table.group_for(path[1:].partition("/")[0])
-        return group is None or group[0].match(path) is None
+        group = table.group_for(path)
+        return group is None or (group is not False and group[0].match(path) is None)
 
     def match_path(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, t.Any]] | None:
         """The rule and values Werkzeug's matcher would return for ``path`` (on the default subdomain), or
@@ -63,9 +63,8 @@ class RouteMap(Map):
             if len(self._tables) >= 16:  # the method comes from the client: keep the cache bounded
                 self._tables.clear()
             table = self._tables[(method, websocket)] = table_for(self, method, websocket)
-        first = path[1:].partition("/")[0]
-        group = table.compiled.get(first) or table.group_for(first)
-        if group is None:
+        group = table.group_for(path)
+        if not group:
             return None
         pattern, targets = group
         found = pattern.match(path)
