@@ -70,15 +70,16 @@ class ASGIMixin:
 
     before_serving_funcs: list[t.Callable[..., t.Any]]
     after_serving_funcs: list[t.Callable[..., t.Any]]
-    before_websocket_funcs: list[t.Callable[..., t.Any]]
-    after_websocket_funcs: list[t.Callable[..., t.Any]]
+    #: Websocket hooks by blueprint name (None: the app's own), as ``before_request_funcs`` is keyed.
+    before_websocket_funcs: dict[str | None, list[t.Callable[..., t.Any]]]
+    after_websocket_funcs: dict[str | None, list[t.Callable[..., t.Any]]]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.before_serving_funcs = []
         self.after_serving_funcs = []
-        self.before_websocket_funcs = []
-        self.after_websocket_funcs = []
+        self.before_websocket_funcs = {}
+        self.after_websocket_funcs = {}
         self._asgi_mode_key: tuple[t.Any, ...] | None = None
         self._asgi_mode = _MODE_SYNC
         self._serving_started = False
@@ -111,27 +112,33 @@ class ASGIMixin:
 
     def before_websocket(self, f: F) -> F:
         """Run ``f`` before each websocket view; a non-None result closes the connection."""
-        self.before_websocket_funcs.append(f)
+        self.before_websocket_funcs.setdefault(None, []).append(f)
         return f
 
     def after_websocket(self, f: F) -> F:
         """Run ``f()`` after each websocket view returns (not when it raises)."""
-        self.after_websocket_funcs.append(f)
+        self.after_websocket_funcs.setdefault(None, []).append(f)
         return f
 
     def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
         """Register a websocket view for ``rule`` (same URL map and converters as HTTP routes)."""
 
         def decorator(f: F) -> F:
-            app = t.cast("Erlen", self)
-            if WebsocketMismatch not in app.error_handler_spec.get(None, {}).get(400, {}):
-                app.register_error_handler(WebsocketMismatch, _websocket_over_http)
+            self._answer_websocket_over_http()
             endpoint = options.pop("endpoint", None)
             options.setdefault("methods", ("GET",))
-            app.add_url_rule(rule, endpoint, f, websocket=True, provide_automatic_options=False, **options)
+            t.cast("Erlen", self).add_url_rule(
+                rule, endpoint, f, websocket=True, provide_automatic_options=False, **options
+            )
             return f
 
         return decorator
+
+    def _answer_websocket_over_http(self) -> None:
+        """Register the handler that answers a plain HTTP request to a websocket route with a clear 400."""
+        app = t.cast("Erlen", self)
+        if WebsocketMismatch not in app.error_handler_spec.get(None, {}).get(400, {}):
+            app.register_error_handler(WebsocketMismatch, _websocket_over_http)
 
     def add_background_task(self, func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> None:
         """Run ``func(*args, **kwargs)`` (sync or async) after the response, in an app context.

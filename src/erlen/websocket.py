@@ -162,18 +162,22 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
         if request.routing_exception is not None or request.url_rule is None:
             await connection._close(1008)
             return
-        for func in app.before_websocket_funcs:
-            if await app._call_user(func) is not None:
-                await connection._close(1008)
-                return
+        # App hooks first, then each blueprint's from the outermost in (as before_request); after hooks reverse.
+        scopes = (None, *reversed(request.blueprints))
+        for scope_name in scopes:
+            for func in app.before_websocket_funcs.get(scope_name, ()):
+                if await app._call_user(func) is not None:
+                    await connection._close(1008)
+                    return
         view = app.view_functions[request.url_rule.endpoint]
         kwargs = request.view_args or {}
         if asyncio.iscoroutinefunction(view):
             await view(**kwargs)
         else:
             await app._run_sync(partial(view, **kwargs))
-        for func in app.after_websocket_funcs:
-            await app._call_user(func)
+        for scope_name in reversed(scopes):
+            for func in app.after_websocket_funcs.get(scope_name, ()):
+                await app._call_user(func)
         await connection._close(1000)
     except WebsocketDisconnect:
         pass

@@ -354,3 +354,62 @@ class Blueprint(Scaffold):
         """Like ``url_defaults``, for every URL the app builds."""
         self._on_app(lambda app: app.url_default_functions[None].append(f))
         return f
+
+    # -- websockets (served by the ASGI side of the app: erlen.asgi, erlen.websocket) -------------------------
+
+    @setupmethod
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+        """Register a websocket view for ``rule``, under the blueprint's prefix and name like ``route``."""
+
+        def decorator(f: F) -> F:
+            endpoint = options.pop("endpoint", None)
+            options.setdefault("methods", ("GET",))
+            self.add_url_rule(rule, endpoint, f, provide_automatic_options=False, websocket=True, **options)
+            self._on_app(_answer_websocket_over_http)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def before_websocket(self, f: F) -> F:
+        """Run ``f`` before each websocket view of this blueprint; a non-None result closes the connection."""
+        self.record(
+            lambda state: _websocket_hooks(state.app, "before").setdefault(_full_name(state), []).append(f)
+        )
+        return f
+
+    @setupmethod
+    def after_websocket(self, f: F) -> F:
+        """Run ``f()`` after each websocket view of this blueprint returns."""
+        self.record(
+            lambda state: _websocket_hooks(state.app, "after").setdefault(_full_name(state), []).append(f)
+        )
+        return f
+
+    @setupmethod
+    def before_app_websocket(self, f: F) -> F:
+        """Like ``before_websocket``, for every websocket view of the app."""
+        self._on_app(lambda app: _websocket_hooks(app, "before").setdefault(None, []).append(f))
+        return f
+
+    @setupmethod
+    def after_app_websocket(self, f: F) -> F:
+        """Like ``after_websocket``, for every websocket view of the app."""
+        self._on_app(lambda app: _websocket_hooks(app, "after").setdefault(None, []).append(f))
+        return f
+
+
+def _full_name(state: BlueprintSetupState) -> str:
+    return ".".join(part for part in (state.name_prefix, state.name) if part)
+
+
+def _websocket_hooks(app: App, when: str) -> dict[str | None, list[t.Callable[..., t.Any]]]:
+    """The app's ``before_websocket_funcs`` / ``after_websocket_funcs`` (the ASGI side of the Erlen app)."""
+    hooks: dict[str | None, list[t.Callable[..., t.Any]]] = getattr(app, f"{when}_websocket_funcs")
+    return hooks
+
+
+def _answer_websocket_over_http(app: App) -> None:
+    answer = getattr(app, "_answer_websocket_over_http", None)
+    if answer is not None:
+        answer()
