@@ -13,13 +13,14 @@ from werkzeug.datastructures import (
     EnvironHeaders,
     FileStorage,
     Headers,
+    ImmutableMultiDict,
     LanguageAccept,
     MIMEAccept,
     MultiDict,
 )
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
-from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header, parse_cookie
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData, State
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as RequestBase
@@ -328,6 +329,15 @@ class Request(RequestBase):
     def headers(self) -> EnvironHeaders:  # type: ignore[override]
         """The request headers, read from the environ on access."""
         return EnvironHeaders(self.environ)
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        """The request's cookies.
+
+        # PERF: WSGI servers (and Erlen's ASGI adapter) deliver every Cookie header joined in one HTTP_COOKIE,
+        # so it is parsed directly; Werkzeug collects it through the header view, walking the whole environ.
+        """
+        return parse_cookie(self.environ.get("HTTP_COOKIE", ""), cls=self.dict_storage_class)  # type: ignore[return-value]
 
     @cached_property
     def server(self) -> tuple[str, int | None] | None:
