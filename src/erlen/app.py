@@ -639,7 +639,7 @@ class Erlen(ASGIMixin, App):
             exc = sys.exc_info()[1]
         ctx = _cv_request.get()
         funcs = self._dispatch_plan(ctx.request.url_rule, ctx.request.blueprint).teardown_request
-        failure = _run_all(funcs, exc, self.ensure_sync)
+        failure = _run_all(funcs, exc, self._sync_caller)
         if signals.request_tearing_down.receivers:
             signals.request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
         if failure is not None:
@@ -649,7 +649,7 @@ class Erlen(ASGIMixin, App):
         """Run the teardown_appcontext functions, newest first; all run even when one raises."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        failure = _run_all(tuple(reversed(self.teardown_appcontext_funcs)), exc, self.ensure_sync)
+        failure = _run_all(tuple(reversed(self.teardown_appcontext_funcs)), exc, self._sync_caller)
         if signals.appcontext_tearing_down.receivers:
             signals.appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
         if failure is not None:
