@@ -252,7 +252,7 @@ class ASGIMixin:
             except _Disconnected:
                 return
             except (RequestEntityTooLarge, RequestTimeout) as e:
-                await _send_response(send, e.get_response(environ))
+                await self._answer_body_error(scope, receive, send, environ, e)
                 return
         try:
             if self._dispatch_mode() == _MODE_ASYNC:
@@ -279,6 +279,21 @@ class ASGIMixin:
         finally:
             if body is not None:
                 body.close()
+
+    async def _answer_body_error(
+        self, scope: Scope, receive: Receive, send: Send, environ: dict[str, t.Any], error: Exception
+    ) -> None:
+        """Answer a 413 or 408 raised while receiving the body through the app's error handlers, as a view's."""
+        app: Erlen = self  # type: ignore[assignment]
+        environ["wsgi.input"] = _EMPTY
+        if self._dispatch_mode() == _MODE_ASYNC:
+            from .asgi_dispatch import answer_error
+
+            response: Response = await answer_error(app, environ, error)
+        else:
+            response = await self._run_sync(partial(_answer_error_sync, app, environ, error))
+        status, headers, app_iter = _start_wsgi_response(response, environ)
+        await _write_response(self, scope, receive, send, response, status, headers, app_iter)
 
     async def _receive_body(self, environ: dict[str, t.Any], receive: Receive) -> t.IO[bytes]:
         """Receive the whole body into memory or a temporary file (set as ``wsgi.input``).
@@ -545,6 +560,16 @@ def _run_wsgi_app(app: Erlen, environ: dict[str, t.Any]) -> tuple[str, list[t.An
     return started[0], started[1], app_iter
 
 
+def _answer_error_sync(app: Erlen, environ: dict[str, t.Any], error: Exception) -> Response:
+    """The app's answer to ``error`` (an HTTP error found before the view ran): handlers, after_request, session."""
+    with app.request_context(environ):
+        try:
+            rv = app.handle_user_exception(error)
+        except Exception as e:
+            return app.handle_exception(e)
+        return app.finalize_request(rv)
+
+
 def _no_write(data: bytes) -> None:
     raise RuntimeError("The write() callable of WSGI is not supported under ASGI; return an iterable.")
 
@@ -596,18 +621,6 @@ def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple
 
     app_iter = response(environ, start_response)  # type: ignore[arg-type]
     return started[0], started[1], app_iter
-
-
-async def _send_response(send: Send, response: t.Any) -> None:
-    body = b"".join(response.iter_encoded())
-    await send(
-        {
-            "type": "http.response.start",
-            "status": response.status_code,
-            "headers": _asgi_headers(response.headers.to_wsgi_list()),
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def _asgi_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

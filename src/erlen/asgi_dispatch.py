@@ -111,6 +111,26 @@ async def run_request(app: Erlen, environ: dict[str, t.Any]) -> Response:
         await pop_contexts(app, ctx, error)
 
 
+async def answer_error(app: Erlen, environ: dict[str, t.Any], error: Exception) -> Response:
+    """The app's answer to an HTTP error found before the view ran (413 or 408 while receiving the body).
+
+    The request context is pushed as for any request; the error then goes through the error handlers, the
+    after_request functions and the session save, as if the view had raised it.
+    """
+    ctx = app.request_context(environ)
+    failure: BaseException | None = None
+    try:
+        ctx.push()
+        try:
+            rv = await _handle_user_exception(app, ctx, error)
+            return await _finalize(app, ctx, rv)
+        except Exception as e:
+            failure = e
+            return await _handle_exception(app, ctx, e)
+    finally:
+        await pop_contexts(app, ctx, failure)
+
+
 async def _full_dispatch(app: Erlen, ctx: RequestContext) -> Response:
     app._got_first_request = True
     try:

@@ -1,0 +1,101 @@
+"""413 and 408 found while the ASGI adapter receives the body go through the app's error handlers."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from erlen import Blueprint, Erlen, g, request
+from erlen.asgi_testing import ASGIClient
+
+
+def _app(async_handlers: bool) -> tuple[Erlen, list[str]]:
+    app = Erlen("body_errors")
+    app.config.update(MAX_CONTENT_LENGTH=1000, BODY_TIMEOUT=0.2)
+    events: list[str] = []
+
+    if async_handlers:
+
+        @app.errorhandler(413)
+        async def too_large(error: t.Any) -> tuple[str, int]:
+            return f"too large: {request.path}", 413
+
+        @app.errorhandler(408)
+        async def too_slow(error: t.Any) -> tuple[str, int]:
+            return "too slow", 408
+
+    else:
+
+        @app.errorhandler(413)
+        def too_large(error: t.Any) -> tuple[str, int]:
+            return f"too large: {request.path}", 413
+
+        @app.errorhandler(408)
+        def too_slow(error: t.Any) -> tuple[str, int]:
+            return "too slow", 408
+
+    @app.after_request
+    def after(response: t.Any) -> t.Any:
+        response.headers["X-After"] = "ran"
+        return response
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        events.append("teardown")
+
+    @app.post("/upload")
+    def upload() -> str:
+        events.append("view")
+        return "no"
+
+    return app, events
+
+
+@pytest.mark.parametrize("async_handlers", [False, True])
+def test_413_while_receiving_runs_the_handler(async_handlers: bool) -> None:
+    app, events = _app(async_handlers)
+    with ASGIClient(app) as client:
+        chunked = client.post("/upload", body_chunks=[b"x" * 600] * 5)
+        declared = client.post("/upload", data=b"x" * 2000)
+    for response in (chunked, declared):
+        assert response.status_code == 413
+        assert response.data == b"too large: /upload"
+        assert response.headers["X-After"] == "ran"
+    assert events == ["teardown", "teardown"]
+
+
+@pytest.mark.parametrize("async_handlers", [False, True])
+def test_408_while_receiving_runs_the_handler(async_handlers: bool) -> None:
+    app, events = _app(async_handlers)
+    with ASGIClient(app) as client:
+        response = client.post("/upload", body_chunks=[b"x"] * 20, chunk_delay=0.05)
+    assert response.status_code == 408
+    assert response.data == b"too slow"
+    assert events == ["teardown"]
+
+
+def test_blueprint_handler_and_default_page() -> None:
+    app = Erlen("body_errors")
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    bp = Blueprint("files", __name__, url_prefix="/files")
+
+    @bp.errorhandler(413)
+    def bp_too_large(error: t.Any) -> tuple[str, int]:
+        g.seen = True
+        return "blueprint says too large", 413
+
+    @bp.post("/")
+    def upload() -> str:
+        return "no"
+
+    @app.post("/plain")
+    def plain() -> str:
+        return "no"
+
+    app.register_blueprint(bp)
+    with ASGIClient(app) as client:
+        assert client.post("/files/", data=b"x" * 100).data == b"blueprint says too large"
+        default = client.post("/plain", data=b"x" * 100)
+    assert default.status_code == 413
+    assert b"Request Entity Too Large" in default.data
