@@ -363,6 +363,7 @@ class ASGIMixin:
                 if size > memory_limit:
                     # H10: the file is created and written in the pool so the loop never waits on the disk.
                     spool = await loop.run_in_executor(self._pool(), tempfile.TemporaryFile)
+                    environ["erlen.body_spooled"] = True
                     spool_holder.append(spool)
                     await loop.run_in_executor(self._pool(), spool.write, b"".join(chunks))
                     chunks = []

@@ -99,3 +99,34 @@ def test_blueprint_handler_and_default_page() -> None:
         default = client.post("/plain", data=b"x" * 100)
     assert default.status_code == 413
     assert b"Request Entity Too Large" in default.data
+
+
+def _many_parts(count: int, size: int) -> bytes:
+    parts = [
+        b'--b\r\nContent-Disposition: form-data; name="f%d"; filename="x"\r\n\r\n' % i + b"x" * size + b"\r\n"
+        for i in range(count)
+    ]
+    return b"".join(parts) + b"--b--\r\n"
+
+
+def test_large_form_parsed_in_the_pool_for_async_views() -> None:
+    """A spooled form body is parsed off the loop before an async view runs; its errors still reach the view."""
+    app = Erlen("spooled_form")
+    app.config.update(ASGI_BODY_MEMORY_LIMIT=1024, MAX_CONTENT_LENGTH=None, MAX_FORM_PARTS=3)
+    seen: list[str] = []
+
+    @app.post("/files")
+    async def files() -> str:
+        seen.append(str("files" in request.__dict__))
+        return ",".join(sorted(request.files))
+
+    @app.post("/ignore")
+    async def ignore() -> str:
+        return "did not read the form"
+
+    headers = [("content-type", "multipart/form-data; boundary=b")]
+    with ASGIClient(app) as client:
+        assert client.post("/files", data=_many_parts(2, 4096), headers=headers).data == b"f0,f1"
+        assert seen == ["True"]
+        assert client.post("/files", data=_many_parts(5, 4096), headers=headers).status_code == 413
+        assert client.post("/ignore", data=_many_parts(5, 4096), headers=headers).status_code == 200
