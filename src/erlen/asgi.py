@@ -36,11 +36,14 @@ if t.TYPE_CHECKING:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
+    from . import asgi_dispatch
     from .app import Erlen
     from .wrappers import Response
 else:
-    # Memory (issue 4): a WSGI app never loads asyncio; the first ASGI call does, once.
+    # Memory (issue 4): a WSGI app never loads asyncio; the first ASGI call does, once. PERF: after that the
+    # globals are the modules themselves (no import statement per request).
     asyncio = LazyModule("asyncio", globals())
+    asgi_dispatch = LazyModule("erlen.asgi_dispatch", globals())
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -85,6 +88,7 @@ class ASGIMixin:
         self._serving_started = False
         self._background: set[t.Any] = set()
         self._executor: ThreadPoolExecutor | None = None
+        self._body_deadlines: _BodyDeadlines | None = None
         self._executor_pid = 0
         # A closure over a weak reference, not a bound method, so the app holds no reference cycle.
         app_ref = weakref.ref(self)
@@ -256,9 +260,7 @@ class ASGIMixin:
                 return
         try:
             if self._dispatch_mode() == _MODE_ASYNC:
-                from .asgi_dispatch import run_request_inline
-
-                response: Response | None = await run_request_inline(app, environ)
+                response: Response | None = await asgi_dispatch.run_request_inline(app, environ)
                 assert response is not None
                 if _is_complete(response, environ):
                     # PERF: the inline path's complete bodies: headers as they are, one body message.
@@ -287,9 +289,7 @@ class ASGIMixin:
         app: Erlen = self  # type: ignore[assignment]
         environ["wsgi.input"] = _EMPTY
         if self._dispatch_mode() == _MODE_ASYNC:
-            from .asgi_dispatch import answer_error
-
-            response: Response = await answer_error(app, environ, error)
+            response: Response = await asgi_dispatch.answer_error(app, environ, error)
         else:
             response = await self._run_sync(partial(_answer_error_sync, app, environ, error))
         status, headers, app_iter = _start_wsgi_response(response, environ)
@@ -307,21 +307,18 @@ class ASGIMixin:
         if limit is not None and declared and declared.isdigit() and int(declared) > limit:
             raise RequestEntityTooLarge()
         timeout: float | None = config.get("BODY_TIMEOUT", 60)
-        loop = asyncio.get_running_loop()
         task = asyncio.current_task()
-        expired = False
-
-        def expire() -> None:
-            nonlocal expired
-            expired = True
-            task.cancel()  # type: ignore[union-attr]
-
-        timer = None if timeout is None or task is None else loop.call_later(timeout, expire)
+        deadlines = None
+        if timeout is not None and task is not None:
+            deadlines = self._body_deadlines
+            if deadlines is None or deadlines.loop is not asyncio.get_running_loop():
+                deadlines = self._body_deadlines = _BodyDeadlines(asyncio.get_running_loop())
+            deadlines.add(task, timeout)
         spool: list[t.IO[bytes]] = []
         try:
             return await self._receive_chunks(environ, receive, limit, config, spool)
         except asyncio.CancelledError:
-            if not expired:
+            if deadlines is None or not deadlines.expired(task):
                 raise
             uncancel = getattr(task, "uncancel", None)
             if uncancel is not None:
@@ -332,8 +329,8 @@ class ASGIMixin:
                 spool[0].close()
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            if deadlines is not None:
+                deadlines.discard(task)
 
     async def _receive_chunks(
         self,
@@ -344,7 +341,7 @@ class ASGIMixin:
         spool_holder: list[t.IO[bytes]],
     ) -> t.IO[bytes]:
         memory_limit: int = config.get("ASGI_BODY_MEMORY_LIMIT", 1024 * 1024)
-        loop = asyncio.get_running_loop()
+        loop: asyncio.AbstractEventLoop | None = None
         chunks: list[bytes] = []
         size = 0
         spool: t.IO[bytes] | None = None
@@ -362,15 +359,16 @@ class ASGIMixin:
                 chunks.append(chunk)
                 if size > memory_limit:
                     # H10: the file is created and written in the pool so the loop never waits on the disk.
+                    loop = asyncio.get_running_loop()
                     spool = await loop.run_in_executor(self._pool(), tempfile.TemporaryFile)
                     environ["erlen.body_spooled"] = True
                     spool_holder.append(spool)
                     await loop.run_in_executor(self._pool(), spool.write, b"".join(chunks))
                     chunks = []
             elif chunk:
-                await loop.run_in_executor(self._pool(), spool.write, chunk)
+                await loop.run_in_executor(self._pool(), spool.write, chunk)  # type: ignore[union-attr]
         if spool is not None:
-            await loop.run_in_executor(self._pool(), spool.seek, 0)
+            await loop.run_in_executor(self._pool(), spool.seek, 0)  # type: ignore[union-attr]
             stream: t.IO[bytes] = spool
         else:
             stream = BytesIO(chunks[0] if len(chunks) == 1 else b"".join(chunks))
@@ -419,6 +417,52 @@ class ASGIMixin:
         if inspect.iscoroutinefunction(func):
             return await func(*args)
         return await self._run_sync(partial(func, *args))
+
+
+class _BodyDeadlines:
+    """BODY_TIMEOUT for every body being received on one loop, with one timer between them.
+
+    # PERF: a TimerHandle per request (call_later + cancel) cost ~2 us; registering here is two dict operations.
+    The timer fires at the earliest deadline still registered, cancels the tasks past theirs (the cancellation
+    becomes 408 in ``_receive_body``) and re-arms for the next one.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: dict[asyncio.Task[t.Any], float] = {}
+        self.timed_out: set[asyncio.Task[t.Any]] = set()
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
+
+    def add(self, task: asyncio.Task[t.Any], timeout: float) -> None:
+        deadline = self.loop.time() + timeout
+        self.waiting[task] = deadline
+        if self.timer is None or deadline < self.timer_at:
+            self._arm(deadline)
+
+    def discard(self, task: asyncio.Task[t.Any] | None) -> None:
+        self.waiting.pop(task, None)  # type: ignore[arg-type]
+        self.timed_out.discard(task)
+
+    def expired(self, task: asyncio.Task[t.Any] | None) -> bool:
+        return task in self.timed_out
+
+    def _arm(self, deadline: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.loop.call_at(deadline, self._check)
+        self.timer_at = deadline
+
+    def _check(self) -> None:
+        self.timer = None
+        now = self.loop.time()
+        for task, deadline in list(self.waiting.items()):
+            if deadline <= now:
+                del self.waiting[task]
+                self.timed_out.add(task)
+                task.cancel()
+        if self.waiting:
+            self._arm(min(self.waiting.values()))
 
 
 class _Disconnected(Exception):
@@ -624,8 +668,22 @@ def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple
     return started[0], started[1], app_iter
 
 
+_ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
 def _asgi_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    """ASGI's lower-case byte pairs. # PERF: short pairs repeat (Content-Type, small Content-Lengths), so each
+    is encoded once; the cache is bounded and skips long values (cookies are mostly unique)."""
+    cache = _ENCODED_HEADERS
+    encoded: list[tuple[bytes, bytes]] = []
+    for pair in headers:
+        raw = cache.get(pair)
+        if raw is None:
+            raw = (pair[0].lower().encode("latin-1"), pair[1].encode("latin-1"))
+            if len(pair[1]) <= 64 and len(cache) < 1024:
+                cache[pair] = raw
+        encoded.append(raw)
+    return encoded
 
 
 async def _write_response(

@@ -269,7 +269,11 @@ async def pop_contexts(
     Without teardown functions (the common case) this is the inline pop, with no hop.
     """
     request = ctx.request
-    teardown_request = app._dispatch_plan(request.url_rule, request.blueprint).teardown_request
+    rule = request.url_rule
+    plan = rule.__dict__.get("_erlen_plan") if rule is not None else None
+    if plan is None or plan.teardown_request or plan.generation != app._plan_generation:
+        plan = app._dispatch_plan(rule, request.blueprint)
+    teardown_request = plan.teardown_request
     if not teardown_request and not app.teardown_appcontext_funcs:
         _pop(app, ctx, app_ctx, error)
         return

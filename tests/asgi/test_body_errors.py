@@ -130,3 +130,42 @@ def test_large_form_parsed_in_the_pool_for_async_views() -> None:
         assert seen == ["True"]
         assert client.post("/files", data=_many_parts(5, 4096), headers=headers).status_code == 413
         assert client.post("/ignore", data=_many_parts(5, 4096), headers=headers).status_code == 200
+
+
+def test_one_timer_serves_every_body_deadline() -> None:
+    """BODY_TIMEOUT: the shared timer cancels exactly the tasks past their deadline, earliest first."""
+    import asyncio
+
+    from erlen.asgi import _BodyDeadlines
+
+    async def scenario() -> dict[str, str]:
+        deadlines = _BodyDeadlines(asyncio.get_running_loop())
+        outcome: dict[str, str] = {}
+
+        async def body(name: str, timeout: float, finishes_after: float) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            deadlines.add(task, timeout)
+            try:
+                await asyncio.sleep(finishes_after)
+                outcome[name] = "done"
+            except asyncio.CancelledError:
+                outcome[name] = "timed out" if deadlines.expired(task) else "cancelled"
+            finally:
+                deadlines.discard(task)
+
+        await asyncio.gather(
+            body("slow", 0.05, 5),
+            body("fast", 0.05, 0.01),
+            body("later", 0.3, 5),
+            body("patient", 1.0, 0.1),
+        )
+        assert not deadlines.waiting and not deadlines.timed_out
+        return outcome
+
+    assert asyncio.run(scenario()) == {
+        "slow": "timed out",
+        "fast": "done",
+        "later": "timed out",
+        "patient": "done",
+    }
