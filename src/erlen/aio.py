@@ -86,7 +86,7 @@ def run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
     from concurrent.futures import Future
 
     loop = server_loop.get(None)
-    if loop is None or loop.is_closed() or asyncio._get_running_loop() is not None:
+    if loop is None or not loop.is_running() or asyncio._get_running_loop() is not None:
         loop = worker_loop()
         if threading.current_thread() is _loop_thread:
             coro.close()
