@@ -119,3 +119,10 @@ def test_blueprint_websocket_route_over_http_is_a_clear_400(app: Erlen, client: 
             response = asgi.get("/chat/room/1")
     assert response.status_code == 400
     assert b"WebSocket endpoint" in response.data
+
+
+def test_blueprint_websocket_through_the_test_client(app: Erlen) -> None:
+    app.register_blueprint(_chat_blueprint([]))
+    with app.test_client().websocket("/chat/room/4") as session:
+        session.send("via test client")
+        assert session.receive() == "4:via test client:ws://localhost/chat/room/4"

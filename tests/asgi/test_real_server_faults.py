@@ -18,13 +18,17 @@ UPLOAD_SIZE = 32 * 1024 * 1024
 CHUNK = 64 * 1024
 
 
-def test_h9_sigterm_lets_the_in_flight_stream_finish() -> None:
-    """H9: SIGTERM while a 5 s streaming response is in flight; uvicorn drains it and then exits."""
-    if not available("uvicorn"):
-        pytest.skip("uvicorn is not installed")
-    with serve("uvicorn", "fault_app:app", HERE) as running:
-        lines: list[str] = []
-        started = time.monotonic()
+#: Servers whose graceful shutdown waits for in-flight responses longer than the 5 s stream (uvicorn: no limit
+#: by default, gunicorn: 30 s, granian: waits for its workers).
+DRAINING = ["uvicorn", "granian-asgi", "gunicorn", "granian-wsgi"]
+
+
+def _stream_then_sigterm(running: t.Any) -> tuple[list[str], float, BaseException | None]:
+    """Read /slow-stream, sending SIGTERM to the server once the first chunk arrived."""
+    lines: list[str] = []
+    started = time.monotonic()
+    failure: BaseException | None = None
+    try:
         with (
             httpx.Client(base_url=running.url, timeout=15) as http,
             http.stream("GET", "/slow-stream") as response,
@@ -33,12 +37,38 @@ def test_h9_sigterm_lets_the_in_flight_stream_finish() -> None:
             for line in response.iter_lines():
                 lines.append(line)
                 if len(lines) == 1:
+                    started = time.monotonic()
                     os.kill(running.process.pid, signal.SIGTERM)
-        elapsed = time.monotonic() - started
+    except httpx.HTTPError as e:
+        failure = e
+    return lines, time.monotonic() - started, failure
+
+
+@pytest.mark.parametrize("server", DRAINING)
+def test_h9_sigterm_lets_the_in_flight_stream_finish(server: str) -> None:
+    """H9: SIGTERM while a 5 s streaming response is in flight; the server drains it and then exits."""
+    if not available(server):
+        pytest.skip(f"{server} is not installed")
+    with serve(server, "fault_app:app", HERE) as running:
+        lines, elapsed, failure = _stream_then_sigterm(running)
+        assert failure is None, running.output()
         assert lines == [f"chunk {i}" for i in range(5)] + ["end"], running.output()
-        assert 4 <= elapsed < 10
+        assert 3.5 <= elapsed < 10
         running.process.wait(10)  # and then the server stops on its own
         assert "Traceback" not in running.output()
+
+
+def test_h9_hypercorn_cuts_the_stream_at_its_graceful_timeout() -> None:
+    """Hypercorn's graceful timeout (3 s by default) is shorter than the stream: the response is cut there,
+    incomplete (never a clean end), and the server exits."""
+    if not available("hypercorn"):
+        pytest.skip("hypercorn is not installed")
+    with serve("hypercorn", "fault_app:app", HERE) as running:
+        lines, elapsed, failure = _stream_then_sigterm(running)
+        assert isinstance(failure, httpx.RemoteProtocolError)
+        assert "end" not in lines
+        assert 2 <= elapsed < 6
+        running.process.wait(10)
 
 
 def _body() -> t.Iterator[bytes]:
