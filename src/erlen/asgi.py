@@ -212,8 +212,6 @@ class ASGIMixin:
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI 3 application: HTTP, websocket and lifespan scopes."""
-        # Sync code in the pool that calls async_to_sync runs the coroutine on this loop (erlen.aio).
-        server_loop.set(asyncio.get_running_loop())
         if scope["type"] != "http":
             await self._asgi_other(scope, receive, send)
             return
@@ -233,13 +231,14 @@ class ASGIMixin:
             if self._dispatch_mode() == _MODE_ASYNC:
                 response: Response | None = await asgi_dispatch.run_request_inline(app, environ)
                 assert response is not None
-                if _is_complete(response, environ):
+                complete_headers = _complete_headers(response, environ)
+                if complete_headers is not None:
                     # PERF: the inline path's complete bodies: headers as they are, one body message.
                     await send(
                         {
                             "type": "http.response.start",
                             "status": response._status_code,
-                            "headers": _asgi_headers(response.headers.to_wsgi_list()),
+                            "headers": complete_headers,
                         }
                     )
                     await send({"type": "http.response.body", "body": b"".join(response.response)})  # type: ignore[arg-type]
@@ -412,7 +411,11 @@ class ASGIMixin:
         """Run ``func()`` in the pool inside ``context`` (a copy of the current one by default)."""
         if context is None:
             context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(self._pool(), context.run, func)
+        loop = asyncio.get_running_loop()
+        # Sync code that calls async_to_sync there runs the coroutine on this loop (erlen.aio). Set here, on
+        # the way to the pool, rather than per request: only pooled code needs it.
+        context.run(server_loop.set, loop)
+        return await loop.run_in_executor(self._pool(), context.run, func)
 
     async def _call_user(self, func: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
         """The one step that calls user code under ASGI: await coroutine functions, pool the rest."""
@@ -539,28 +542,28 @@ def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
     client = scope.get("client") or ("", 0)
     root_path: str = scope.get("root_path", "")
     path: str = scope["path"]
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
-    environ: dict[str, t.Any] = {
-        "REQUEST_METHOD": scope.get("method", "GET"),
-        "SCRIPT_NAME": root_path if root_path.isascii() else root_path.encode().decode("latin-1"),
-        # WSGI carries the path as latin-1-decoded UTF-8 bytes; an ASCII path is already that.
-        "PATH_INFO": path if path.isascii() else path.encode().decode("latin-1"),
-        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-        "SERVER_NAME": server[0],
-        "SERVER_PORT": _port_text(server[1]),
-        "SERVER_PROTOCOL": _PROTOCOLS.get(scope.get("http_version")) or f"HTTP/{scope['http_version']}",
-        "REMOTE_ADDR": client[0],
-        "REMOTE_PORT": client[1],
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": _EMPTY,
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "asgi.scope": scope,
-    }
+    if root_path:
+        if path.startswith(root_path):
+            path = path[len(root_path) :]
+        if not root_path.isascii():
+            root_path = root_path.encode().decode("latin-1")
+    # PERF: the constant keys are copied from a template; the rest set one by one.
+    environ: dict[str, t.Any] = _ENVIRON_TEMPLATE.copy()
+    environ["REQUEST_METHOD"] = scope.get("method", "GET")
+    environ["SCRIPT_NAME"] = root_path
+    # WSGI carries the path as latin-1-decoded UTF-8 bytes; an ASCII path is already that.
+    environ["PATH_INFO"] = path if path.isascii() else path.encode().decode("latin-1")
+    query: bytes = scope.get("query_string", b"")
+    environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
+    environ["SERVER_NAME"] = server[0]
+    environ["SERVER_PORT"] = _port_text(server[1])
+    version = scope.get("http_version")
+    environ["SERVER_PROTOCOL"] = _PROTOCOLS.get(version) or f"HTTP/{version}"
+    environ["REMOTE_ADDR"] = client[0]
+    environ["REMOTE_PORT"] = client[1]
+    environ["wsgi.url_scheme"] = scope.get("scheme", "http")
+    environ["wsgi.errors"] = sys.stderr
+    environ["asgi.scope"] = scope
     keys = _HEADER_KEYS
     for raw_name, raw_value in scope["headers"]:
         name = keys.get(raw_name)
@@ -590,6 +593,13 @@ class _EmptyStream:
 
 
 _EMPTY = _EmptyStream()
+_ENVIRON_TEMPLATE: dict[str, t.Any] = {
+    "wsgi.version": (1, 0),
+    "wsgi.input": _EMPTY,
+    "wsgi.multithread": True,
+    "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+}
 
 
 def _run_wsgi_app(app: Erlen, environ: dict[str, t.Any]) -> tuple[str, list[t.Any], t.Any]:
@@ -657,9 +667,13 @@ class _Prepend:
             close()
 
 
-def _is_complete(response: Response, environ: dict[str, t.Any]) -> bool:
-    """Whether ``response`` may be sent as it is (the inline WSGI path's ``_write`` conditions)."""
-    return bool(
+def _complete_headers(response: Response, environ: dict[str, t.Any]) -> list[tuple[bytes, bytes]] | None:
+    """The encoded headers when ``response`` may be sent as it is (the inline WSGI path's ``_write``
+    conditions, Content-Length among them), else None.
+
+    # PERF: one pass over the headers both encodes them and finds Content-Length.
+    """
+    if not (
         getattr(type(response), "_direct", False)
         and type(response.response) is list
         and not response._on_close
@@ -667,8 +681,21 @@ def _is_complete(response: Response, environ: dict[str, t.Any]) -> bool:
         and environ["REQUEST_METHOD"] != "HEAD"
         and response._status_code >= 200
         and response._status_code not in (204, 304)
-        and "Content-Length" in response.headers
-    )
+    ):
+        return None
+    cache = _ENCODED_HEADERS
+    encoded: list[tuple[bytes, bytes]] = []
+    has_length = False
+    for pair in response.headers.to_wsgi_list():
+        raw = cache.get(pair)
+        if raw is None:
+            raw = (pair[0].lower().encode("latin-1"), pair[1].encode("latin-1"))
+            if len(pair[1]) <= 64 and len(cache) < 1024:
+                cache[pair] = raw
+        if raw[0] == b"content-length":
+            has_length = True
+        encoded.append(raw)
+    return encoded if has_length else None
 
 
 def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple[str, list[t.Any], t.Any]:

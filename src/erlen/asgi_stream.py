@@ -14,6 +14,7 @@ import contextvars
 import typing as t
 from concurrent.futures import Future
 
+from .aio import server_loop
 from .streaming import AsyncBody
 
 if t.TYPE_CHECKING:
@@ -100,6 +101,7 @@ class _SyncSource:
         self.app_iter = app_iter
         self.iterator = iter(app_iter)
         self.context = contextvars.copy_context()
+        self.context.run(server_loop.set, asyncio.get_running_loop())  # async_to_sync in the body: this loop
         self.pending: Future[t.Any] | None = None
 
     async def next(self) -> t.Any:
