@@ -317,7 +317,18 @@ class ASGIMixin:
             deadlines.add(task, timeout)
         spool: list[t.IO[bytes]] = []
         try:
-            return await self._receive_chunks(environ, receive, limit, config, spool)
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                # PERF: the usual small body arrives in one message; no chunk loop.
+                chunk: bytes = message.get("body", b"")
+                size = len(chunk)
+                if (limit is None or size <= limit) and size <= config.get("ASGI_BODY_MEMORY_LIMIT", 1048576):
+                    stream = BytesIO(chunk)
+                    environ["wsgi.input"] = stream
+                    environ["CONTENT_LENGTH"] = str(size)
+                    environ["wsgi.input_terminated"] = True
+                    return stream
+            return await self._receive_chunks(environ, receive, limit, config, spool, message)
         except asyncio.CancelledError:
             if deadlines is None or not deadlines.expired(task):
                 raise
@@ -340,6 +351,7 @@ class ASGIMixin:
         limit: int | None,
         config: t.Any,
         spool_holder: list[t.IO[bytes]],
+        first: Message,
     ) -> t.IO[bytes]:
         memory_limit: int = config.get("ASGI_BODY_MEMORY_LIMIT", 1024 * 1024)
         loop: asyncio.AbstractEventLoop | None = None
@@ -347,12 +359,15 @@ class ASGIMixin:
         size = 0
         spool: t.IO[bytes] | None = None
         more = True
+        message: Message | None = first
         while more:
-            message = await receive()
+            if message is None:
+                message = await receive()
             if message["type"] == "http.disconnect":
                 raise _Disconnected()
             chunk: bytes = message.get("body", b"")
             more = message.get("more_body", False)
+            message = None
             size += len(chunk)
             if limit is not None and size > limit:
                 raise RequestEntityTooLarge()
