@@ -25,6 +25,7 @@ from .wsgi import _match, _pop, push_inline
 if t.TYPE_CHECKING:
     from .app import Erlen
     from .ctx import AppContext
+    from .sansio.app import DispatchPlan
     from .wrappers import Response
 
 
@@ -37,6 +38,7 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
     """
     ctx, app_ctx = push_inline(app, environ)
     error: BaseException | None = None
+    plan: DispatchPlan | None = None
     try:
         try:
             if not app.session_interface.open_lazily:
@@ -72,7 +74,7 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
                             rv = await app._run_sync(lambda: view(**view_args))
             except Exception as e:
                 rv = await _handle_user_exception(app, ctx, e)
-            if ctx._after_request_functions or plan_has_after(app, rule):
+            if ctx._after_request_functions or plan is None or plan.after_request:
                 return await _finalize(app, ctx, rv)
             return _finalize_inline(app, ctx, rv)  # type: ignore[no-any-return]
         except Exception as e:
@@ -82,7 +84,10 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
             error = e
             raise
     finally:
-        if _has_teardown(app, ctx):
+        # PERF: the plan found for the view already says whether there is anything to tear down.
+        if (plan is None or plan.teardown_request or app.teardown_appcontext_funcs) and _has_teardown(
+            app, ctx
+        ):
             await pop_contexts(app, ctx, error, app_ctx)
         else:
             _pop(app, ctx, app_ctx, error)
@@ -120,11 +125,6 @@ async def _parse_spooled_form(app: Erlen, ctx: RequestContext) -> None:
         for name in set(request.__dict__) - before:  # the cached stream, form, files: parsed again on access
             del request.__dict__[name]
         stream.seek(0)
-
-
-def plan_has_after(app: Erlen, rule: t.Any) -> bool:
-    plan = rule.__dict__.get("_erlen_plan")
-    return plan is None or bool(plan.after_request)
 
 
 async def run_request(app: Erlen, environ: dict[str, t.Any]) -> Response:
