@@ -16,6 +16,7 @@ from functools import update_wrapper
 from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import cached_property
 
 from . import _brand, signals
 from .globals import _cv_app, _cv_request
@@ -119,9 +120,16 @@ class AppContext:
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
-        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
+
+    @cached_property
+    def url_adapter(self) -> MapAdapter | None:
+        """The adapter for building URLs outside a request (needs SERVER_NAME), made on first use.
+
+        # PERF: every request pushes an app context, but only url_for outside a request reads this.
+        """
+        return self.app.create_url_adapter(None)
 
     def push(self) -> None:
         """Make this the current application context."""
