@@ -545,7 +545,7 @@ class Response(ResponseBase):
         # PERF: skips the constructor's header, status and body setters (about fifteen Python calls).
         """
         self = cls.__new__(cls)
-        headers = Headers()
+        headers = Headers.__new__(Headers)  # its constructor only sets ``_list``
         if content_type is None:
             headers._list = [("Content-Length", str(len(body)))]
         else:

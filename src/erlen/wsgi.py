@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -50,6 +51,7 @@ LIFECYCLE_METHODS = (
 )
 
 _no_body_statuses = frozenset((204, 304))
+_websocket_schemes = ("ws", "wss")
 
 
 def push_inline(app: Erlen, environ: WSGIEnvironment) -> tuple[RequestContext, AppContext | None]:
@@ -173,17 +175,24 @@ def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
         ctx.url_adapter = None
         return None
     url_map = app.url_map
-    # PERF: a static path is one dict lookup, with no URL adapter built; the rule must accept the method,
-    # else Werkzeug decides (405, automatic OPTIONS...).
+    # PERF: on the default subdomain a RouteMap answers without a URL adapter: a static path is one dict
+    # lookup (the rule must accept the method), a path with converters one regex match. Anything else (405,
+    # redirects, automatic OPTIONS, 404) is Werkzeug's to decide through the adapter below.
     if binding[2] == "" and isinstance(url_map, RouteMap):
+        path = request.path
         table = url_map._static
         if table is None:
             table = url_map.static_table()
-        rule = table.get(request.path)
+        rule = table.get(path)
         if rule is not None and (rule.methods is None or request.method in rule.methods):
             request.url_rule = rule
             request.view_args = dict(rule.defaults) if rule.defaults else {}
             return rule
+        if path[1:2] != "/":
+            found = url_map.match_path(path, request.method, binding[3] in _websocket_schemes)
+            if found is not None:
+                request.url_rule, request.view_args = found
+                return found[0]
     adapter = ctx.url_adapter = app._bound_adapter(binding, request)
     try:
         request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
@@ -238,6 +247,8 @@ def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
         response = app.json.response(rv)
     elif isinstance(rv, HTTPException) and response_class._direct and _plain_error(rv):
         response = response_class._with_body(_error_body(rv), "text/html; charset=utf-8", rv.code)  # type: ignore[arg-type]
+    elif type(rv) is response_class:
+        response = rv  # what make_response returns for it
     else:
         response = app.make_response(rv)
     request = ctx.request
@@ -302,17 +313,23 @@ def _write(
         and method != "HEAD"
     ):
         status = response._status_code
-        if status >= 200 and status not in _no_body_statuses and "Content-Length" in response.headers:
-            # PERF: the headers are already what Werkzeug's get_wsgi_headers would produce for this response;
-            # only the control-character check of Response.get_wsgi_headers is repeated, without a call.
-            headers = response.headers.to_wsgi_list()
-            for name, value in headers:
+        headers = response.headers
+        if status >= 200 and status not in _no_body_statuses and type(headers) is Headers:
+            # PERF: the headers are already what Werkzeug's get_wsgi_headers would produce for this response
+            # when it has a Content-Length; they are read from Headers' own list in one pass, which also
+            # repeats the control-character check of Response.get_wsgi_headers.
+            header_list = headers._list
+            has_length = False
+            for name, value in header_list:
+                if name.lower() == "content-length":
+                    has_length = True
                 if not (value.isprintable() and name.isprintable()) and (
                     unsafe_header_char(value) is not None or unsafe_header_char(name) is not None
                 ):
-                    check_headers(headers)
-            start_response(response._status, headers)
-            return response.response
+                    check_headers(header_list)
+            if has_length:
+                start_response(response._status, list(header_list))
+                return response.response
     return response(environ, start_response)  # type: ignore[no-any-return]
 
 
