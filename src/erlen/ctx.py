@@ -18,6 +18,7 @@ from types import TracebackType
 from werkzeug.exceptions import HTTPException
 
 from . import _brand, signals
+from ._lazy import first_use
 from .globals import _cv_app, _cv_request
 
 if t.TYPE_CHECKING:
@@ -32,35 +33,6 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 #: Marks "use the exception being handled now" for ``pop``.
 _sentinel: t.Any = object()
-_T = t.TypeVar("_T")
-
-
-class _first_use(t.Generic[_T]):
-    """An attribute computed on first read and then stored on the instance.
-
-    Unlike Werkzeug's ``cached_property`` this is a non-data descriptor: once stored, reads are plain attribute
-    lookups with no Python call, and assigning the attribute simply replaces the value.
-    """
-
-    def __init__(self, compute: t.Callable[[t.Any], _T]) -> None:
-        self.compute = compute
-        self.name = compute.__name__
-        self.__doc__ = compute.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @t.overload
-    def __get__(self, obj: None, owner: type | None = None) -> _first_use[_T]: ...
-    @t.overload
-    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> _T | _first_use[_T]:
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.compute(obj)
-        return value
-
-
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object for data that lives as long as the app context."""
 
@@ -146,10 +118,17 @@ class AppContext:
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
 
-    @_first_use
+    @first_use
+    def g(self) -> _AppCtxGlobals:
+        """The namespace of this context (what ``g`` refers to), made on first use.
+
+        # PERF: most requests never touch ``g``.
+        """
+        return self.app.app_ctx_globals_class()
+
+    @first_use
     def url_adapter(self) -> MapAdapter | None:
         """The adapter for building URLs outside a request (needs SERVER_NAME), made on first use.
 
@@ -215,7 +194,7 @@ class RequestContext:
         self._after_request_functions: list[t.Callable[..., t.Any]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
 
-    @_first_use
+    @first_use
     def url_adapter(self) -> MapAdapter | None:
         """The adapter that matches this request and builds its URLs, made on first use.
 
