@@ -33,6 +33,8 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 #: Marks "use the exception being handled now" for ``pop``.
 _sentinel: t.Any = object()
+
+
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object for data that lives as long as the app context."""
 
