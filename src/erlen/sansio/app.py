@@ -70,6 +70,7 @@ class DispatchPlan:
     __slots__ = (
         "after_request",
         "before_request",
+        "callers",
         "generation",
         "scopes",
         "teardown_request",
@@ -86,6 +87,17 @@ class DispatchPlan:
         inner_first = scopes[::-1]
         self.after_request = _collect(app.after_request_funcs, inner_first, reverse=True)
         self.teardown_request = _collect(app.teardown_request_funcs, inner_first, reverse=True)
+        #: The same hooks as synchronous callers, filled by the WSGI adapter on first use (so an ASGI-only app
+        #: never wraps its coroutine hooks).
+        self.callers: HookCallers | None = None
+
+
+class HookCallers(t.NamedTuple):
+    """A plan's request hooks with ``ensure_sync`` applied, in the plan's order."""
+
+    before: tuple[t.Callable[..., t.Any], ...]
+    after: tuple[t.Callable[..., t.Any], ...]
+    teardown: tuple[t.Callable[..., t.Any], ...]
 
 
 def _collect(
