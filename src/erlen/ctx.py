@@ -16,7 +16,6 @@ from functools import update_wrapper
 from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.utils import cached_property
 
 from . import _brand, signals
 from .globals import _cv_app, _cv_request
@@ -33,6 +32,33 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 #: Marks "use the exception being handled now" for ``pop``.
 _sentinel: t.Any = object()
+_T = t.TypeVar("_T")
+
+
+class _first_use(t.Generic[_T]):
+    """An attribute computed on first read and then stored on the instance.
+
+    Unlike Werkzeug's ``cached_property`` this is a non-data descriptor: once stored, reads are plain attribute
+    lookups with no Python call, and assigning the attribute simply replaces the value.
+    """
+
+    def __init__(self, compute: t.Callable[[t.Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @t.overload
+    def __get__(self, obj: None, owner: type | None = None) -> _first_use[_T]: ...
+    @t.overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | _first_use[_T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
 
 
 class _AppCtxGlobals:
@@ -123,7 +149,7 @@ class AppContext:
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
 
-    @cached_property
+    @_first_use
     def url_adapter(self) -> MapAdapter | None:
         """The adapter for building URLs outside a request (needs SERVER_NAME), made on first use.
 
@@ -184,15 +210,23 @@ class RequestContext:
             request = app.request_class(environ)
             request.json_module = app.json
         self.request: Request = request
-        self.url_adapter: MapAdapter | None = None
-        try:
-            self.url_adapter = app.create_url_adapter(self.request)
-        except HTTPException as e:
-            self.request.routing_exception = e
         self.flashes: list[tuple[str, str]] | None = None
         self._opened_session: SessionMixin | None = session
         self._after_request_functions: list[t.Callable[..., t.Any]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
+
+    @_first_use
+    def url_adapter(self) -> MapAdapter | None:
+        """The adapter that matches this request and builds its URLs, made on first use.
+
+        A bad or untrusted Host becomes the request's ``routing_exception`` and leaves no adapter. # PERF: a
+        request for a static route answered by the inline path never needs one.
+        """
+        try:
+            return self.app.create_url_adapter(self.request)
+        except HTTPException as e:
+            self.request.routing_exception = e
+            return None
 
     @property
     def _session(self) -> SessionMixin | None:

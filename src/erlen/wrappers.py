@@ -534,7 +534,9 @@ class Response(ResponseBase):
             getattr(cls, name) is getattr(Response, name) for name in _DIRECT_MEMBERS
         )
         mimetype = cls.default_mimetype
-        cls._default_content_type = get_content_type(mimetype, "utf-8") if mimetype else None
+        cls._default_content_type = content_type = get_content_type(mimetype, "utf-8") if mimetype else None
+        if content_type is not None and not content_type.isprintable():
+            cls._direct = False  # the general path refuses it (see check_headers)
 
     @classmethod
     def _with_body(cls, body: bytes, content_type: str | None, status: int = 200) -> Response:

@@ -21,13 +21,16 @@ from werkzeug.http import HTTP_STATUS_CODES
 from . import signals
 from .ctx import AppContext, RequestContext
 from .globals import _cv_app, _cv_request
-from .sansio.app import DispatchPlan, HookCallers
+from .sansio.app import HookCallers
+from .sansio.routing import RouteMap
 from .wrappers import check_headers, unsafe_header_char
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from werkzeug.routing import Rule
 
     from .app import Erlen
+    from .sansio.app import DispatchPlan
 
 #: The lifecycle methods whose default implementations the inline path stands in for.
 LIFECYCLE_METHODS = (
@@ -79,8 +82,17 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
         try:
             if not app.session_interface.open_lazily:
                 ctx._open_session()
-            _match(app, ctx)
-            response = _dispatch(app, ctx)
+            rule = _match(app, ctx)
+            if rule is not None:
+                plan = rule.__dict__.get("_erlen_plan")
+                if plan is None or plan.generation != app._plan_generation:
+                    endpoint = rule.endpoint
+                    plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
+                if plan.lean and request.method != "OPTIONS" and not signals.request_started.receivers:
+                    return _run_lean(app, ctx, rule, plan, start_response)
+                response = _dispatch(app, ctx, plan)
+            else:
+                response = _dispatch(app, ctx, None)
         except Exception as e:
             error = e
             response = app.handle_exception(e)
@@ -94,6 +106,45 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
             preserve(_cv_app.get())
             preserve(_cv_request.get())
         _pop(app, ctx, app_ctx, error)
+
+
+def _run_lean(
+    app: Erlen, ctx: RequestContext, rule: Rule, plan: DispatchPlan, start_response: StartResponse
+) -> cabc.Iterable[bytes]:
+    """Call the view of an endpoint no hook applies to, and write its response.
+
+    # PERF: a str answer that nothing else will see (no after-this-request function, no session to save, no
+    # request_finished receiver) is written as the two headers Werkzeug would send, without a Response object.
+    """
+    app._got_first_request = True
+    request = ctx.request
+    view = app.view_functions[rule.endpoint]
+    known = plan.view
+    if known is not None and known[0] is view:
+        caller = known[1]
+    else:
+        caller = app._sync_caller(view)
+        plan.view = (view, caller)
+    try:
+        rv = caller(**request.view_args)  # type: ignore[arg-type]
+    except Exception as e:
+        rv = app.handle_user_exception(e)
+    environ = request.environ
+    if type(rv) is str:
+        content_type = app.response_class._default_content_type
+        if (
+            content_type is not None
+            and app.response_class._direct
+            and not ctx._after_request_functions
+            and ctx._opened_session is None
+            and "HTTP_COOKIE" not in environ
+            and not signals.request_finished.receivers
+            and request.method != "HEAD"
+        ):
+            body = rv.encode()
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
+    return _write(_finalize(app, ctx, rv), request.method, environ, start_response)
 
 
 def refuse_ambiguous_framing(request: t.Any) -> bool:
@@ -112,38 +163,52 @@ def refuse_ambiguous_framing(request: t.Any) -> bool:
     return True
 
 
-def _match(app: Erlen, ctx: RequestContext) -> None:
-    """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request."""
+def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
+    """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request; return the rule."""
     request = ctx.request
     # PERF: one dict lookup; the framing check runs only for a request that sent Transfer-Encoding.
     if "HTTP_TRANSFER_ENCODING" in request.environ and refuse_ambiguous_framing(request):
-        return
-    adapter = ctx.url_adapter
-    if adapter is None:
-        return
+        return None
+    try:
+        binding = app._request_binding(request)
+    except HTTPException as e:
+        request.routing_exception = e
+        ctx.url_adapter = None
+        return None
     url_map = app.url_map
-    # PERF: a static path is one dict lookup; the rule must accept the method, else Werkzeug decides (405...).
-    static = getattr(url_map, "static_table", None)
-    if static is not None and adapter.subdomain == "":
-        rule = static().get(request.path)
+    # PERF: a static path is one dict lookup, with no URL adapter built; the rule must accept the method,
+    # else Werkzeug decides (405, automatic OPTIONS...).
+    if binding[2] == "" and isinstance(url_map, RouteMap):
+        table = url_map._static
+        if table is None:
+            table = url_map.static_table()
+        rule = table.get(request.path)
         if rule is not None and (rule.methods is None or request.method in rule.methods):
             request.url_rule = rule
             request.view_args = dict(rule.defaults) if rule.defaults else {}
-            return
+            return rule
+    adapter = ctx.url_adapter = app._bound_adapter(binding, request)
     try:
         request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
     except HTTPException as e:
         request.routing_exception = e
+        return None
+    return request.url_rule
 
 
-def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
-    """``full_dispatch_request`` inline: before hooks, the view, and the response's finalization."""
+def _dispatch(app: Erlen, ctx: RequestContext, plan: DispatchPlan | None) -> t.Any:
+    """``full_dispatch_request`` inline: before hooks, the view, and the response's finalization.
+
+    ``plan`` is the matched rule's plan as the caller found it (None without a rule).
+    """
     app._got_first_request = True
     request = ctx.request
     rule = request.url_rule
     try:
         if signals.request_started.receivers:
             signals.request_started.send(app, _async_wrapper=app.ensure_sync)
+            plan = None  # a receiver may have changed the hooks or the rule: look the plan up again
+            rule = request.url_rule
         if rule is None:
             # No rule: a routing error; the general methods raise it and the handlers answer it.
             rv = app.preprocess_request()
@@ -151,7 +216,8 @@ def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
                 rv = app.dispatch_request()
         else:
             endpoint = rule.endpoint
-            plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
+            if plan is None or plan.generation != app._plan_generation:
+                plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
             rv = None
             if plan.url_value_preprocessors:
                 for url_func in plan.url_value_preprocessors:
@@ -166,7 +232,15 @@ def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
                 if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                     rv = app.make_default_options_response()
                 else:
-                    rv = app._sync_caller(app.view_functions[endpoint])(**request.view_args)  # type: ignore[arg-type]
+                    # PERF: the view's sync caller is remembered on the plan, as on the lean path.
+                    view = app.view_functions[endpoint]
+                    known = plan.view
+                    if known is not None and known[0] is view:
+                        caller = known[1]
+                    else:
+                        caller = app._sync_caller(view)
+                        plan.view = (view, caller)
+                    rv = caller(**request.view_args)  # type: ignore[arg-type]
     except Exception as e:
         rv = app.handle_user_exception(e)
     return _finalize(app, ctx, rv)

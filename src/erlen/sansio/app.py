@@ -72,9 +72,11 @@ class DispatchPlan:
         "before_request",
         "callers",
         "generation",
+        "lean",
         "scopes",
         "teardown_request",
         "url_value_preprocessors",
+        "view",
     )
 
     def __init__(self, app: App, blueprint: str | None, generation: int) -> None:
@@ -90,6 +92,13 @@ class DispatchPlan:
         #: The same hooks as synchronous callers, filled by the WSGI adapter on first use (so an ASGI-only app
         #: never wraps its coroutine hooks).
         self.callers: HookCallers | None = None
+        #: No hook of any kind runs around this endpoint's view.
+        self.lean = not (
+            self.url_value_preprocessors or self.before_request or self.after_request or self.teardown_request
+        )
+        #: The view function last dispatched to and its sync caller, as one pair so threads never see them mixed
+        #: (filled in by the request path).
+        self.view: tuple[t.Callable[..., t.Any], t.Callable[..., t.Any]] | None = None
 
 
 class HookCallers(t.NamedTuple):
