@@ -7,6 +7,7 @@ own, bound and unbound; the results (value, or exception type and message) must 
 from __future__ import annotations
 
 import copy
+import operator
 import typing as t
 from contextvars import ContextVar, copy_context
 
@@ -64,6 +65,14 @@ G_OPERATIONS: dict[str, t.Callable[[t.Any], t.Any]] = {
     "eq": lambda p: p == p._get_current_object(),
     "dir has name": lambda p: "name" in dir(p),
     "delattr missing": lambda p: delattr(p, "missing"),
+    "underscore name": lambda p: p._private,
+    "underscore missing": lambda p: p._missing,
+    "dunder dict": lambda p: sorted(p.__dict__),
+    "len": len,
+    "getitem": lambda p: p["name"],
+    "setitem": lambda p: p.__setitem__("name", 1),
+    "delitem": lambda p: p.__delitem__("name"),
+    "item syntax": lambda p: operator.setitem(p, "name", 1),
 }
 
 
@@ -72,8 +81,9 @@ def test_g_matches_local_proxy(app: Erlen, op: str) -> None:
     func = G_OPERATIONS[op]
     with app.app_context() as ctx:
         ctx.g.name = "value"
+        ctx.g._private = "hidden"
         assert outcome(func, erlen_globals.g) == outcome(func, ref_g)
-        assert sorted(ctx.g.__dict__) == ["name"]
+        assert sorted(ctx.g.__dict__) == ["_private", "name"]
 
 
 @pytest.mark.parametrize("op", list(G_OPERATIONS), ids=list(G_OPERATIONS))
@@ -159,6 +169,16 @@ def test_request_session_and_app_proxies_match_local_proxy(app: Erlen) -> None:
         for ours, ref in pairs:
             for check in checks:
                 assert outcome(check, ours) == outcome(check, ref)
+        mapping_checks: list[t.Callable[[t.Any], t.Any]] = [
+            lambda p: p["k"],
+            lambda p: p["missing"],
+            lambda p: "k" in p,
+            lambda p: sorted(p),
+            len,
+            lambda p: p.__delitem__("missing"),
+        ]
+        for check in mapping_checks:
+            assert outcome(check, erlen_globals.session) == outcome(check, ref_session)
         request = erlen_globals.request
         assert (request.method, request.path, request.args["a"], request.form["f"]) == (
             "POST",
