@@ -121,6 +121,18 @@ def env_func(environment: jinja2.Environment, value: t.Any = "") -> str:
     return f"env[{environment.autoescape is not None}]{value}"
 
 
+def with_call_attribute(*args: t.Any) -> str:
+    return f"plain-call{args}"
+
+
+@pass_context
+def _call_attribute(context: Context, *args: t.Any) -> str:
+    return f"attribute-call[{context.get('who')}]{args}"
+
+
+setattr(with_call_attribute, "__call__", _call_attribute)
+
+
 def stop() -> t.Any:
     raise StopIteration
 
@@ -153,7 +165,7 @@ TEMPLATES: dict[str, str] = {
     "undefined_call": "{{ nothere() }}",
     "calls": "{{ ctx_func(1, k=2) }}|{{ eval_func('<x>') }}|{{ env_func(1) }}|{{ plain('<a>', b=1) }}"
     "|{{ callable_ctx('!') }}|{{ callable_env() }}|{{ callable_plain(1, z=2) }}|{{ o.ctx_method(5) }}"
-    "|{{ stop() }}|{{ len(lst) }}|{{ partial_plain(7) }}|{{ marked() }}|{{ Obj().method() }}|{{ dict(a=1) }}",
+    "|{{ stop() }}|{{ with_call_attribute(1) }}|{{ len(lst) }}|{{ partial_plain(7) }}|{{ marked() }}|{{ Obj().method() }}|{{ dict(a=1) }}",
     "loop_calls": "{% for i in lst %}{% set inner = i %}{{ ctx_func(i) }}{{ callable_ctx(i) }}"
     "{{ loop.cycle('a', 'b') }}{{ loop.index }}{{ loop.revindex0 }}{{ loop.first }}{% endfor %}",
     "block_calls": "{% block b %}{% set bv = 1 %}{{ ctx_func() }}{% endblock %}",
@@ -224,6 +236,7 @@ def _context() -> dict[str, t.Any]:
         "env_func": env_func,
         "plain": plain,
         "stop": stop,
+        "with_call_attribute": with_call_attribute,
         "callable_ctx": CallableCtx(),
         "callable_env": CallableEnv(),
         "callable_plain": CallablePlain(),

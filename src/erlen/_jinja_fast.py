@@ -105,9 +105,10 @@ class FastContext(Context):
         kind = type(obj)
         # PERF: a function's or method's ``__call__`` is a method-wrapper, which never carries a
         # ``pass_*`` marker, and its own marker is a plain attribute: one read decides. Any other
-        # callable (classes, instances with a decorated ``__call__``, partials...) goes to Jinja.
-        if kind is FunctionType:
-            pass_arg = getattr(obj, "jinja_pass_arg", None)
+        # callable (classes, instances with a decorated ``__call__``, partials...) goes to Jinja, as
+        # does a function given its own ``__call__`` attribute (that one would shadow the wrapper).
+        if kind is FunctionType and "__call__" not in (attributes := obj.__dict__):
+            pass_arg = attributes.get("jinja_pass_arg")
         elif kind is MethodType and type(obj.__func__) is FunctionType:  # type: ignore[attr-defined]
             pass_arg = getattr(obj.__func__, "jinja_pass_arg", None)  # type: ignore[attr-defined]
         elif kind is BuiltinFunctionType:
