@@ -252,3 +252,30 @@ def test_custom_environment_class() -> None:
         jinja_environment = CustomEnvironment
 
     assert isinstance(CustomApp(__name__).jinja_env, CustomEnvironment)
+
+
+def test_default_context_processor_is_registered_and_feeds_signal_receivers() -> None:
+    from erlen import Erlen, g, render_template_string, request, session, template_rendered
+
+    app = Erlen(__name__)
+    app.secret_key = "test"
+    assert len(app.template_context_processors[None]) == 1
+    seen: list[dict[str, object]] = []
+
+    def record(sender: object, template: object, context: dict[str, object]) -> None:
+        seen.append(context)
+
+    @app.route("/")
+    def index() -> str:
+        g.name = "from g"
+        return render_template_string("{{ g.name }} {{ request.path }} {{ session.get('x', 'none') }}")
+
+    with template_rendered.connected_to(record, app):
+        response = app.test_client().get("/")
+    assert response.data == b"from g / none"
+    (context,) = seen
+    assert context["g"] is not None and context["request"] is not None
+    assert "session" in context
+    with app.test_request_context("/"):
+        assert render_template_string("{{ request }}", request="mine") == "mine"
+        assert request.path == "/" and session is not None

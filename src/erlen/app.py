@@ -28,7 +28,7 @@ from .sansio.app import App, DispatchPlan
 from .sansio.scaffold import _sentinel
 from .sansio.urlbuild import build_internal_path
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .templating import Environment
+from .templating import Environment, _default_template_ctx_processor
 from .wrappers import Request, Response
 from .wsgi import LIFECYCLE_METHODS, refuse_ambiguous_framing, run_inline
 
@@ -73,6 +73,8 @@ class Erlen(ASGIMixin, App):
     def cli(self, value: t.Any) -> None:
         self.__dict__["_cli"] = value
 
+    default_template_context_processors = (_default_template_ctx_processor,)
+
     # -- templating -------------------------------------------------------------------------------------------
 
     def create_jinja_environment(self) -> Environment:
@@ -100,20 +102,20 @@ class Erlen(ASGIMixin, App):
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the context processors' values (app's, then the request's blueprints') without overriding ``context``."""
-        if not self.template_context_processors:
-            # PERF: no processor registered for the app or any blueprint: nothing to add, and the
-            # request's blueprint chain need not be computed.
-            return
+        processors = self.template_context_processors
         names: tuple[str | None, ...] = (None,)
         ctx = _cv_request.get(None)
-        if ctx is not None:
+        if ctx is not None and ctx.request.blueprint is not None:
             names = (None, *reversed(ctx.request.blueprints))
+        funcs = [func for name in names for func in dict.get(processors, name, ())]
+        if funcs == [_default_template_ctx_processor]:
+            # PERF: only the default processor: its values, without copying the context twice.
+            for key, value in _default_template_ctx_processor().items():
+                context.setdefault(key, value)
+            return
         original = context.copy()
-        for name in names:
-            funcs = dict.get(self.template_context_processors, name)
-            if funcs:
-                for func in funcs:
-                    context.update(self.ensure_sync(func)())
+        for func in funcs:
+            context.update(self.ensure_sync(func)())
         context.update(original)
 
     def make_shell_context(self) -> dict[str, t.Any]:

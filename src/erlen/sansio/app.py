@@ -182,6 +182,9 @@ class App(Scaffold):
         "PROVIDE_AUTOMATIC_OPTIONS": True,
     }
 
+    #: What ``template_context_processors[None]`` starts with (the concrete app adds ``g``/``request``/``session``).
+    default_template_context_processors: t.ClassVar[tuple[t.Callable[[], dict[str, t.Any]], ...]] = ()
+
     def __init__(
         self,
         import_name: str,
@@ -203,6 +206,8 @@ class App(Scaffold):
             template_folder=template_folder,
             root_path=root_path,
         )
+        if self.default_template_context_processors:
+            self.template_context_processors[None] = list(self.default_template_context_processors)
         if instance_path is None:
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
