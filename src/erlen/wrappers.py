@@ -514,7 +514,40 @@ class Request(RequestBase):
             and "HTTP_TRANSFER_ENCODING" not in environ
             and environ.get("CONTENT_TYPE", "").partition(";")[0].strip(" \t").lower() == _URLENCODED
         ):
-            self._load_urlencoded(d, ctx.app.config)
+            # PERF: a urlencoded body is parsed here as ``make_form_data_parser().parse(...)`` would parse it,
+            # limits included, without the parser object, the content-type options or the MultiDict
+            # constructors: about fifty Python calls fewer. Limits are read as :class:`_AppLimit` reads them.
+            cached = d.get("_cached_data")
+            stream = io.BytesIO(cached) if cached is not None else self.stream
+            config = ctx.app.config
+            cap = d.get("max_form_memory_size")
+            if cap is None:
+                cap = config["MAX_FORM_MEMORY_SIZE"]
+            max_fields = d.get("max_form_parts")
+            if max_fields is None:
+                max_fields = config["MAX_FORM_PARTS"]
+            cls = self.parameter_storage_class
+            try:
+                if cap is None:
+                    data = stream.read()
+                else:
+                    # A body in memory is the whole body, so reading one byte past the cap tells what the
+                    # declared length would; only a streamed body is refused on its declared length first.
+                    if type(stream) is not io.BytesIO:
+                        length = _declared_length(environ)
+                        if length is not None and length > cap:
+                            raise RequestEntityTooLarge()
+                    data = stream.read(cap + 1)
+                    if len(data) > cap:
+                        raise RequestEntityTooLarge()
+                if max_fields is not None and data and data.count(b"&") >= max_fields:
+                    raise RequestEntityTooLarge()
+                form = parse_fields(data.decode(), cls)
+            except ValueError:
+                # Werkzeug's parser is silent: a body it cannot read (not UTF-8) is an empty form.
+                form = empty_fields(cls)
+            d["stream"], d["form"] = stream, form
+            d["files"] = cls.__new__(cls) if cls is ImmutableMultiDict else cls()
             if ctx.app.debug:
                 from .debughelpers import attach_enctype_error_multidict
 
@@ -525,39 +558,6 @@ class Request(RequestBase):
             from .debughelpers import attach_enctype_error_multidict
 
             attach_enctype_error_multidict(self)
-
-    def _load_urlencoded(self, d: dict[str, t.Any], config: t.Mapping[str, t.Any]) -> None:
-        """Parse a urlencoded body as ``make_form_data_parser().parse(...)`` would, limits included.
-
-        # PERF: no parser object, options parsing or MultiDict constructors: about fifty Python calls fewer.
-        Limits are read as :class:`_AppLimit` reads them (this request's own value, else the app's config).
-        """
-        cached = d.get("_cached_data")
-        stream = io.BytesIO(cached) if cached is not None else self.stream
-        cls = self.parameter_storage_class
-        cap = d.get("max_form_memory_size")
-        if cap is None:
-            cap = config["MAX_FORM_MEMORY_SIZE"]
-        max_fields = d.get("max_form_parts")
-        if max_fields is None:
-            max_fields = config["MAX_FORM_PARTS"]
-        try:
-            if cap is None:
-                data = stream.read()
-            else:
-                length = _declared_length(self.environ)
-                if length is not None and length > cap:
-                    raise RequestEntityTooLarge()
-                data = stream.read(cap + 1)
-                if len(data) > cap:
-                    raise RequestEntityTooLarge()
-            if max_fields is not None and data and data.count(b"&") >= max_fields:
-                raise RequestEntityTooLarge()
-            form = parse_fields(data.decode(), cls)
-        except ValueError:
-            # Werkzeug's parser is silent: a body it cannot read (not UTF-8) is an empty form.
-            form = empty_fields(cls)
-        d["stream"], d["form"], d["files"] = stream, form, empty_fields(cls)
 
 
 class _LengthStream(io.RawIOBase):

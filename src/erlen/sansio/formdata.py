@@ -26,15 +26,8 @@ _PLAIN_STORAGE = (ImmutableMultiDict, MultiDict)
 _escape_decode = codecs.escape_decode
 
 
-def _unescaped_bytes(part: str) -> bytes:
-    """The UTF-8 bytes of ``part`` with every valid ``%XX`` escape replaced by its byte."""
-    try:
-        # PERF: a percent escape is turned into a ``\xHH`` escape and the whole part decoded by one C call,
-        # after doubling any backslash so that no other escape can form. A malformed percent escape makes
-        # an invalid ``\x`` escape (ValueError), and such a part is decoded piece by piece below.
-        return _escape_decode(part.replace("\\", "\\\\").replace("%", "\\x"))[0]
-    except ValueError:
-        pass
+def _unescape_slowly(part: str) -> bytes:
+    """The UTF-8 bytes of ``part`` with each valid ``%XX`` escape decoded and every other ``%`` kept."""
     pieces = part.encode().split(b"%")
     out = [pieces[0]]
     for piece in pieces[1:]:
@@ -50,7 +43,14 @@ def _unescaped_bytes(part: str) -> bytes:
 
 def unquote(part: str) -> str:
     """Decode the percent escapes of one key or value; invalid UTF-8 bytes stay percent-encoded."""
-    data = _unescaped_bytes(part)
+    try:
+        # PERF: each ``%`` becomes a bytes-literal hex escape (backslash, x) after every backslash is
+        # doubled, so no other escape can form, and one C call decodes the whole part. A malformed percent
+        # escape (``%zz``, a trailing ``%``) makes an invalid hex escape (ValueError); such a part is decoded
+        # piece by piece instead.
+        data = _escape_decode(part.replace("\\", "\\\\").replace("%", "\\x"))[0]
+    except ValueError:
+        data = _unescape_slowly(part)
     try:
         return data.decode()
     except UnicodeDecodeError:
@@ -62,39 +62,44 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     """The ``(key, value)`` fields of URL-encoded ``text``, in order, blank values kept."""
     if "+" in text:
         text = text.replace("+", " ")
+    escaped = "%" in text
     pairs: list[tuple[str, str]] = []
-    append = pairs.append
-    if "%" not in text:
-        for field in text.split("&"):
-            if field:
-                key, _, value = field.partition("=")
-                append((key, value))
-        return pairs
     for field in text.split("&"):
         if field:
             key, _, value = field.partition("=")
-            if "%" in key:
-                key = unquote(key)
-            if "%" in value:
-                value = unquote(value)
-            append((key, value))
+            if escaped:
+                if "%" in key:
+                    key = unquote(key)
+                if "%" in value:
+                    value = unquote(value)
+            pairs.append((key, value))
     return pairs
 
 
 def parse_fields(text: str, cls: type[MultiDict[str, str]]) -> MultiDict[str, str]:
     """URL-encoded ``text`` as an instance of ``cls`` (a MultiDict class), keys and values in order."""
-    pairs = parse_pairs(text)
     if cls not in _PLAIN_STORAGE:
-        return cls(pairs)
+        return cls(parse_pairs(text))
     # PERF: Werkzeug's own MultiDict classes are filled directly (key -> list of values, the layout their
-    # constructor builds), skipping the constructor's type checks (two Python calls, one an ABC check).
+    # constructor builds), without the list of pairs or the constructor's type checks (two Python calls).
+    # The loop is parse_pairs' loop, grouping as it goes.
+    if "+" in text:
+        text = text.replace("+", " ")
+    escaped = "%" in text
     lists: dict[str, list[str]] = {}
-    for key, value in pairs:
-        values = lists.get(key)
-        if values is None:
-            lists[key] = [value]
-        else:
-            values.append(value)
+    for field in text.split("&"):
+        if field:
+            key, _, value = field.partition("=")
+            if escaped:
+                if "%" in key:
+                    key = unquote(key)
+                if "%" in value:
+                    value = unquote(value)
+            values = lists.get(key)
+            if values is None:
+                lists[key] = [value]
+            else:
+                values.append(value)
     fields = cls.__new__(cls)
     dict.update(fields, lists)
     return fields
