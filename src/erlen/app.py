@@ -171,13 +171,9 @@ class Erlen(ASGIMixin, App):
     # -- URLs -------------------------------------------------------------------------------------------------
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """A URL adapter for ``request`` (or, outside a request, for SERVER_NAME; None without it).
-
-        # PERF: the binding (host normalisation, subdomain, script root) is computed once per host, scheme and
-        # root path and cached; each request only constructs the adapter with its path and method.
-        """
-        config = self.config
+        """A URL adapter for ``request`` (or, outside a request, for SERVER_NAME; None without it)."""
         if request is None:
+            config = self.config
             server_name = config["SERVER_NAME"]
             if server_name is None:
                 return None
@@ -186,10 +182,34 @@ class Erlen(ASGIMixin, App):
                 script_name=config["APPLICATION_ROOT"],
                 url_scheme=config["PREFERRED_URL_SCHEME"],
             )
+        return self._bound_adapter(self._request_binding(request), request)
+
+    def _bound_adapter(self, binding: tuple[str, str, str | None, str], request: Request) -> MapAdapter:
+        """The URL map's adapter for ``request`` with a binding from :meth:`_request_binding`."""
+        server_name, script_name, subdomain, url_scheme = binding
+        # PERF: a RouteMap binds a RouteMapAdapter, which matches rules with converters in one regex match.
+        return getattr(self.url_map, "adapter_class", MapAdapter)(
+            self.url_map,
+            server_name,
+            script_name,
+            subdomain,
+            url_scheme,
+            request.path,
+            request.method,
+            request.query_string.decode("latin-1"),
+        )
+
+    def _request_binding(self, request: Request) -> tuple[str, str, str | None, str]:
+        """``(server_name, script_name, subdomain, url_scheme)`` for ``request``'s host, as Flask 3.1 binds.
+
+        Raises the HTTPException a bad or untrusted Host gives. # PERF: the binding (host validation and
+        normalisation, subdomain, script root) is computed once per raw Host header, scheme, root path and
+        configuration and cached, so a request only builds the key.
+        """
+        config = self.config
         trusted_hosts = config["TRUSTED_HOSTS"]
         server_name = config["SERVER_NAME"]
         environ = request.environ
-        # PERF: keyed on the raw Host header, so validation and binding run once per distinct host.
         key = (
             environ.get("HTTP_HOST") or (environ.get("SERVER_NAME"), environ.get("SERVER_PORT")),
             request.scheme,
@@ -198,24 +218,11 @@ class Erlen(ASGIMixin, App):
             self.subdomain_matching,
             None if trusted_hosts is None else tuple(trusted_hosts),
         )
-        # PERF: a RouteMap binds a RouteMapAdapter, which matches rules with converters in one regex match.
-        adapter_class = getattr(self.url_map, "adapter_class", MapAdapter)
-        binding = self._adapter_bindings.get(key)
-        if binding is not None:
-            if trusted_hosts is not None:
-                request.trusted_hosts = trusted_hosts
-            return adapter_class(
-                self.url_map,
-                binding[0],
-                binding[1],
-                binding[2],
-                binding[3],
-                request.path,
-                request.method,
-                request.query_string.decode("latin-1"),
-            )
         if trusted_hosts is not None:
             request.trusted_hosts = trusted_hosts
+        binding = self._adapter_bindings.get(key)
+        if binding is not None:
+            return binding
         host = request.host
         if not host:
             raw_host = request.headers.get("host")
@@ -228,17 +235,7 @@ class Erlen(ASGIMixin, App):
         if len(self._adapter_bindings) >= _ADAPTER_CACHE_SIZE:
             self._adapter_bindings.clear()
         self._adapter_bindings[key] = binding
-        bound_server_name, script_name, subdomain, url_scheme = binding
-        return adapter_class(
-            self.url_map,
-            bound_server_name,
-            script_name,
-            subdomain,
-            url_scheme,
-            request.path,
-            request.method,
-            request.query_string.decode("latin-1"),
-        )
+        return binding
 
     def _bind(
         self, host: str, scheme: str, root_path: str, server_name: str | None
@@ -372,6 +369,9 @@ class Erlen(ASGIMixin, App):
         if send is None:
             if not self._serving_started:
                 self._start_serving_wsgi()
+            # PERF: one call less per request when nothing wraps or replaces wsgi_app.
+            if self._inline_wsgi and "wsgi_app" not in self.__dict__:
+                return run_inline(self, environ, start_response)
             return self.wsgi_app(environ, start_response)
         return self.asgi_app(environ, start_response, send)
 

@@ -16,9 +16,9 @@ from functools import update_wrapper
 from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.utils import cached_property
 
 from . import _brand, signals
+from ._lazy import first_use
 from .globals import _cv_app, _cv_request
 
 if t.TYPE_CHECKING:
@@ -120,10 +120,17 @@ class AppContext:
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
 
-    @cached_property
+    @first_use
+    def g(self) -> _AppCtxGlobals:
+        """The namespace of this context (what ``g`` refers to), made on first use.
+
+        # PERF: most requests never touch ``g``.
+        """
+        return self.app.app_ctx_globals_class()
+
+    @first_use
     def url_adapter(self) -> MapAdapter | None:
         """The adapter for building URLs outside a request (needs SERVER_NAME), made on first use.
 
@@ -184,15 +191,23 @@ class RequestContext:
             request = app.request_class(environ)
             request.json_module = app.json
         self.request: Request = request
-        self.url_adapter: MapAdapter | None = None
-        try:
-            self.url_adapter = app.create_url_adapter(self.request)
-        except HTTPException as e:
-            self.request.routing_exception = e
         self.flashes: list[tuple[str, str]] | None = None
         self._opened_session: SessionMixin | None = session
         self._after_request_functions: list[t.Callable[..., t.Any]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
+
+    @first_use
+    def url_adapter(self) -> MapAdapter | None:
+        """The adapter that matches this request and builds its URLs, made on first use.
+
+        A bad or untrusted Host becomes the request's ``routing_exception`` and leaves no adapter. # PERF: a
+        request for a static route answered by the inline path never needs one.
+        """
+        try:
+            return self.app.create_url_adapter(self.request)
+        except HTTPException as e:
+            self.request.routing_exception = e
+            return None
 
     @property
     def _session(self) -> SessionMixin | None:

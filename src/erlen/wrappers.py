@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response as ResponseBase
 from werkzeug.wsgi import _get_server
 
 from . import json
+from ._lazy import first_use
 from .globals import _cv_app
 from .sansio.formdata import empty_fields, parse_fields
 from .sansio.scaffold import _blueprint_chain
@@ -338,20 +339,37 @@ class Request(RequestBase):
     def __init__(
         self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
     ) -> None:
-        # PERF: sets the fields Werkzeug's constructor sets, read straight from the environ, and leaves
-        # ``headers`` and ``server`` to first use; Werkzeug's constructor costs six Python calls.
+        # PERF: sets the fields Werkzeug's constructor sets that every request reads, straight from the environ;
+        # ``path``, ``query_string``, ``remote_addr``, ``headers`` and ``server`` are made on first use.
+        # Werkzeug's constructor costs six Python calls.
         self.environ = environ
-        self.shallow = shallow
+        if shallow:
+            self.shallow = True
         self.method = environ.get("REQUEST_METHOD", "GET").upper()
         self.scheme = environ.get("wsgi.url_scheme", "http")
         root_path = environ.get("SCRIPT_NAME") or ""
         self.root_path = root_path.encode("latin1").decode(errors="replace").rstrip("/") if root_path else ""
-        path = environ.get("PATH_INFO") or ""
-        self.path = "/" + path.encode("latin1").decode(errors="replace").lstrip("/")
-        self.query_string = environ.get("QUERY_STRING", "").encode("latin1")
-        self.remote_addr = environ.get("REMOTE_ADDR")
         if populate_request and not shallow:
             environ["werkzeug.request"] = self
+
+    #: Whether reading the body is refused (a request made only to inspect the environ).
+    shallow: bool = False
+
+    @first_use
+    def path(self) -> str:
+        """The path after ``root_path``, always starting with one slash."""
+        path = self.environ.get("PATH_INFO") or ""
+        return "/" + path.encode("latin1").decode(errors="replace").lstrip("/")
+
+    @first_use
+    def query_string(self) -> bytes:
+        """The raw query string, as bytes."""
+        return self.environ.get("QUERY_STRING", "").encode("latin1")  # type: ignore[no-any-return]
+
+    @first_use
+    def remote_addr(self) -> str | None:
+        """The client's address as the server reports it."""
+        return self.environ.get("REMOTE_ADDR")
 
     @cached_property
     def headers(self) -> EnvironHeaders:  # type: ignore[override]
@@ -630,7 +648,9 @@ class Response(ResponseBase):
             getattr(cls, name) is getattr(Response, name) for name in _DIRECT_MEMBERS
         )
         mimetype = cls.default_mimetype
-        cls._default_content_type = get_content_type(mimetype, "utf-8") if mimetype else None
+        cls._default_content_type = content_type = get_content_type(mimetype, "utf-8") if mimetype else None
+        if content_type is not None and not content_type.isprintable():
+            cls._direct = False  # the general path refuses it (see check_headers)
 
     @classmethod
     def _with_body(cls, body: bytes, content_type: str | None, status: int = 200) -> Response:
@@ -639,7 +659,7 @@ class Response(ResponseBase):
         # PERF: skips the constructor's header, status and body setters (about fifteen Python calls).
         """
         self = cls.__new__(cls)
-        headers = Headers()
+        headers = Headers.__new__(Headers)  # its constructor only sets ``_list``
         if content_type is None:
             headers._list = [("Content-Length", str(len(body)))]
         else:

@@ -15,18 +15,22 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import signals
 from .ctx import AppContext, RequestContext
 from .globals import _cv_app, _cv_request
+from .sansio.routing import RouteMap
 from .wrappers import check_headers, unsafe_header_char
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from werkzeug.routing import Rule
 
     from .app import Erlen
+    from .sansio.app import DispatchPlan
 
 #: The lifecycle methods whose default implementations the inline path stands in for.
 LIFECYCLE_METHODS = (
@@ -47,6 +51,7 @@ LIFECYCLE_METHODS = (
 )
 
 _no_body_statuses = frozenset((204, 304))
+_websocket_schemes = ("ws", "wss")
 
 
 def push_inline(app: Erlen, environ: WSGIEnvironment) -> tuple[RequestContext, AppContext | None]:
@@ -78,7 +83,14 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
         try:
             if not app.session_interface.open_lazily:
                 ctx._open_session()
-            _match(app, ctx)
+            rule = _match(app, ctx)
+            if rule is not None:
+                plan = rule.__dict__.get("_erlen_plan")
+                if plan is None or plan.generation != app._plan_generation:
+                    endpoint = rule.endpoint
+                    plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
+                if plan.lean and request.method != "OPTIONS" and not signals.request_started.receivers:
+                    return _run_lean(app, ctx, rule, plan, start_response)
             response = _dispatch(app, ctx)
         except Exception as e:
             error = e
@@ -93,6 +105,45 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
             preserve(_cv_app.get())
             preserve(_cv_request.get())
         _pop(app, ctx, app_ctx, error)
+
+
+def _run_lean(
+    app: Erlen, ctx: RequestContext, rule: Rule, plan: DispatchPlan, start_response: StartResponse
+) -> cabc.Iterable[bytes]:
+    """Call the view of an endpoint no hook applies to, and write its response.
+
+    # PERF: a str answer that nothing else will see (no after-this-request function, no session to save, no
+    # request_finished receiver) is written as the two headers Werkzeug would send, without a Response object.
+    """
+    app._got_first_request = True
+    request = ctx.request
+    view = app.view_functions[rule.endpoint]
+    known = plan.view
+    if known is not None and known[0] is view:
+        caller = known[1]
+    else:
+        caller = app._sync_caller(view)
+        plan.view = (view, caller)
+    try:
+        rv = caller(**request.view_args)  # type: ignore[arg-type]
+    except Exception as e:
+        rv = app.handle_user_exception(e)
+    environ = request.environ
+    if type(rv) is str:
+        content_type = app.response_class._default_content_type
+        if (
+            content_type is not None
+            and app.response_class._direct
+            and not ctx._after_request_functions
+            and ctx._opened_session is None
+            and "HTTP_COOKIE" not in environ
+            and not signals.request_finished.receivers
+            and request.method != "HEAD"
+        ):
+            body = rv.encode()
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
+    return _write(_finalize(app, ctx, rv), request.method, environ, start_response)
 
 
 def refuse_ambiguous_framing(request: t.Any) -> bool:
@@ -111,28 +162,48 @@ def refuse_ambiguous_framing(request: t.Any) -> bool:
     return True
 
 
-def _match(app: Erlen, ctx: RequestContext) -> None:
-    """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request."""
+def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
+    """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request; return the rule."""
     request = ctx.request
     # PERF: one dict lookup; the framing check runs only for a request that sent Transfer-Encoding.
     if "HTTP_TRANSFER_ENCODING" in request.environ and refuse_ambiguous_framing(request):
-        return
-    adapter = ctx.url_adapter
-    if adapter is None:
-        return
+        return None
+    try:
+        binding = app._request_binding(request)
+    except HTTPException as e:
+        request.routing_exception = e
+        ctx.url_adapter = None
+        return None
     url_map = app.url_map
-    # PERF: a static path is one dict lookup; the rule must accept the method, else Werkzeug decides (405...).
-    static = getattr(url_map, "static_table", None)
-    if static is not None and adapter.subdomain == "":
-        rule = static().get(request.path)
+    # PERF: on the default subdomain a RouteMap answers without a URL adapter: a static path is one dict
+    # lookup (the rule must accept the method), a path with converters one regex match. Anything else (405,
+    # redirects, automatic OPTIONS, 404) is Werkzeug's to decide through the adapter below.
+    if binding[2] == "" and isinstance(url_map, RouteMap):
+        path = request.environ.get("PATH_INFO") or ""
+        if path[:1] == "/" and path[1:2] != "/" and path.isascii():
+            request.path = path  # PERF: what Request.path computes for it, without the call
+        else:
+            path = request.path
+        table = url_map._static
+        if table is None:
+            table = url_map.static_table()
+        rule = table.get(path)
         if rule is not None and (rule.methods is None or request.method in rule.methods):
             request.url_rule = rule
             request.view_args = dict(rule.defaults) if rule.defaults else {}
-            return
+            return rule
+        if path[1:2] != "/":
+            found = url_map.match_path(path, request.method, binding[3] in _websocket_schemes)
+            if found is not None:
+                request.url_rule, request.view_args = found
+                return found[0]
+    adapter = ctx.url_adapter = app._bound_adapter(binding, request)
     try:
         request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
     except HTTPException as e:
         request.routing_exception = e
+        return None
+    return request.url_rule
 
 
 def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
@@ -180,6 +251,8 @@ def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
         response = app.json.response(rv)
     elif isinstance(rv, HTTPException) and response_class._direct and _plain_error(rv):
         response = response_class._with_body(_error_body(rv), "text/html; charset=utf-8", rv.code)  # type: ignore[arg-type]
+    elif type(rv) is response_class:
+        response = rv  # what make_response returns for it
     else:
         response = app.make_response(rv)
     request = ctx.request
@@ -244,17 +317,23 @@ def _write(
         and method != "HEAD"
     ):
         status = response._status_code
-        if status >= 200 and status not in _no_body_statuses and "Content-Length" in response.headers:
-            # PERF: the headers are already what Werkzeug's get_wsgi_headers would produce for this response;
-            # only the control-character check of Response.get_wsgi_headers is repeated, without a call.
-            headers = response.headers.to_wsgi_list()
-            for name, value in headers:
+        headers = response.headers
+        if status >= 200 and status not in _no_body_statuses and type(headers) is Headers:
+            # PERF: the headers are already what Werkzeug's get_wsgi_headers would produce for this response
+            # when it has a Content-Length; they are read from Headers' own list in one pass, which also
+            # repeats the control-character check of Response.get_wsgi_headers.
+            header_list = headers._list
+            has_length = False
+            for name, value in header_list:
+                if name.lower() == "content-length":
+                    has_length = True
                 if not (value.isprintable() and name.isprintable()) and (
                     unsafe_header_char(value) is not None or unsafe_header_char(name) is not None
                 ):
-                    check_headers(headers)
-            start_response(response._status, headers)
-            return response.response
+                    check_headers(header_list)
+            if has_length:
+                start_response(response._status, list(header_list))
+                return response.response
     return response(environ, start_response)  # type: ignore[no-any-return]
 
 

@@ -65,4 +65,7 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     .. versionchanged:: 2.2
         Calls ``current_app.json.response``.
     """
-    return t.cast("Response", current_app.json.response(*args, **kwargs))
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]  # raises the error
+    return ctx.app.json.response(*args, **kwargs)  # type: ignore[return-value]

@@ -167,8 +167,15 @@ class DefaultJSONProvider(JSONProvider):
         The body is compact, or indented when :attr:`compact` is ``False`` or is ``None`` in debug mode, and
         ends with a newline.
         """
-        obj = self._prepare_response_obj(args, kwargs)
-        indent = self._indent_response()
+        # PERF: the usual calls (keyword arguments, or one value) need no helper call.
+        if kwargs and not args:
+            obj: t.Any = kwargs
+        elif len(args) == 1 and not kwargs:
+            obj = args[0]
+        else:
+            obj = self._prepare_response_obj(args, kwargs)
+        compact = self.compact
+        indent = bool(self._app.debug) if compact is None else not compact
         if type(self).dumps is DefaultJSONProvider.dumps:
             # PERF: the common case (a dict returned from a view) is one encode with a prebuilt encoder.
             encoders = self.__dict__.get("_encoders") or self._build_encoders()
@@ -177,13 +184,13 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(obj, indent=2)
         else:
             body = self.dumps(obj, separators=(",", ":"))
-        response_class = _response_class(self._app)
+        response_class: t.Any = getattr(self._app, "response_class")  # declared by the concrete app
         if getattr(response_class, "_direct", False):
             # PERF: a complete JSON body needs none of the general constructor's work.
             mimetype = self.mimetype
             content_type = mimetype if mimetype == "application/json" else get_content_type(mimetype, "utf-8")
-            return response_class._with_body(f"{body}\n".encode(), content_type)  # type: ignore[attr-defined,no-any-return]
-        return response_class(f"{body}\n", mimetype=self.mimetype)
+            return response_class._with_body(f"{body}\n".encode(), content_type)  # type: ignore[no-any-return]
+        return response_class(f"{body}\n", mimetype=self.mimetype)  # type: ignore[no-any-return]
 
 
 class OrjsonProvider(DefaultJSONProvider):

@@ -71,9 +71,11 @@ class DispatchPlan:
         "after_request",
         "before_request",
         "generation",
+        "lean",
         "scopes",
         "teardown_request",
         "url_value_preprocessors",
+        "view",
     )
 
     def __init__(self, app: App, blueprint: str | None, generation: int) -> None:
@@ -86,6 +88,13 @@ class DispatchPlan:
         inner_first = scopes[::-1]
         self.after_request = _collect(app.after_request_funcs, inner_first, reverse=True)
         self.teardown_request = _collect(app.teardown_request_funcs, inner_first, reverse=True)
+        #: No hook of any kind runs around this endpoint's view.
+        self.lean = not (
+            self.url_value_preprocessors or self.before_request or self.after_request or self.teardown_request
+        )
+        #: The view function last dispatched to and its sync caller, as one pair so threads never see them mixed
+        #: (filled in by the request path).
+        self.view: tuple[t.Callable[..., t.Any], t.Callable[..., t.Any]] | None = None
 
 
 def _collect(
