@@ -390,3 +390,57 @@ def test_debug_mode_explains_files_read_from_a_urlencoded_form(app: Erlen) -> No
         assert request.form["a"] == "1"
         with pytest.raises(DebugFilesKeyError):
             request.files["a"]
+
+
+def test_assigned_query_string_is_parsed() -> None:
+    with APP.app_context():
+        ours = Request(environ_for(b"a=1", None, None, "GET"))
+        ours.query_string = b"b=%C3%A9"
+        assert ours.args == ImmutableMultiDict([("b", "é")])
+
+
+class RewritingRequest(Request):
+    @property
+    def query_string(self) -> bytes:  # type: ignore[override]
+        return b"rewritten=1"
+
+
+def test_overridden_query_string_is_parsed() -> None:
+    assert not RewritingRequest._direct_args
+    with APP.app_context():
+        ours = RewritingRequest(environ_for(b"a=1", None, None, "GET"))
+        assert ours.args == ImmutableMultiDict([("rewritten", "1")])
+
+
+def test_args_and_form_are_stored_once_parsed() -> None:
+    with APP.app_context():
+        ours = Request(environ_for(b"a=1", b"b=2", FORM))
+        assert ours.args is ours.args
+        assert ours.form is ours.form
+        assert ours.__dict__["args"] is ours.args
+        ours.args = ImmutableMultiDict([("c", "3")])
+        assert ours.args["c"] == "3"
+
+
+def test_uploaded_files_are_closed_after_the_request(app: Erlen) -> None:
+    streams: list[t.IO[bytes]] = []
+
+    @app.post("/upload")
+    def upload() -> str:
+        streams.append(request.files["f"].stream)
+        return request.form["a"]
+
+    response = app.test_client().post(
+        "/upload", data={"a": "1", "f": (io.BytesIO(b"data"), "f.txt")}, content_type="multipart/form-data"
+    )
+    assert response.text == "1"
+    assert len(streams) == 1
+    assert streams[0].closed
+
+
+def test_urlencoded_request_closes_cleanly(app: Erlen) -> None:
+    @app.post("/form")
+    def form() -> str:
+        return f"{request.form['a']} {len(request.files)}"
+
+    assert app.test_client().post("/form", data="a=1", content_type=FORM).text == "1 0"

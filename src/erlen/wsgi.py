@@ -347,7 +347,7 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
         or plan.teardown_request
         or len(ctx._cv_tokens) != 1
         or signals.request_tearing_down.receivers
-        or "files" in request.__dict__
+        or request.__dict__.get("files")  # uploads to close; a parsed urlencoded form has none
         or (
             app_ctx is not None
             and (
