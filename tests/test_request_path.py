@@ -169,3 +169,18 @@ def test_url_adapter_is_made_on_first_use_and_can_be_replaced() -> None:
         assert url_for("hello") == "/"
         ctx.url_adapter = None
         assert ctx.url_adapter is None
+
+
+def test_request_subclass_close_is_called() -> None:
+    closed: list[str] = []
+
+    class ClosingRequest(erlen.Request):
+        def close(self) -> None:
+            closed.append(self.path)
+            super().close()
+
+    app = build(Erlen)
+    app.request_class = ClosingRequest
+    assert call(app, "/")[2] == b"Hello"
+    assert call(app, "/users/3/x")[0] == "200 OK"
+    assert closed == ["/", "/users/3/x"]

@@ -100,6 +100,10 @@ class Erlen(ASGIMixin, App):
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the context processors' values (app's, then the request's blueprints') without overriding ``context``."""
+        if not self.template_context_processors:
+            # PERF: no processor registered for the app or any blueprint: nothing to add, and the
+            # request's blueprint chain need not be computed.
+            return
         names: tuple[str | None, ...] = (None,)
         ctx = _cv_request.get(None)
         if ctx is not None:

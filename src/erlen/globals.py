@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing as t
 from contextvars import ContextVar
 
-from werkzeug.local import LocalProxy
+from ._proxy import context_proxy
 
 if t.TYPE_CHECKING:
     from .app import Erlen
@@ -35,10 +35,10 @@ information about how to avoid this problem.\
 _cv_app: ContextVar[AppContext] = ContextVar("erlen.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("erlen.request_ctx")
 
-app_ctx: AppContext = LocalProxy(_cv_app, unbound_message=_no_app_msg)  # type: ignore[assignment]
-current_app: Erlen = LocalProxy(_cv_app, "app", unbound_message=_no_app_msg)  # type: ignore[assignment]
-g: _AppCtxGlobals = LocalProxy(_cv_app, "g", unbound_message=_no_app_msg)  # type: ignore[assignment]
+app_ctx: AppContext = context_proxy(_cv_app, None, _no_app_msg)
+current_app: Erlen = context_proxy(_cv_app, "app", _no_app_msg)
+g: _AppCtxGlobals = context_proxy(_cv_app, "g", _no_app_msg)
 
-request_ctx: RequestContext = LocalProxy(_cv_request, unbound_message=_no_req_msg)  # type: ignore[assignment]
-request: Request = LocalProxy(_cv_request, "request", unbound_message=_no_req_msg)  # type: ignore[assignment]
-session: SessionMixin = LocalProxy(_cv_request, "session", unbound_message=_no_req_msg)  # type: ignore[assignment]
+request_ctx: RequestContext = context_proxy(_cv_request, None, _no_req_msg)
+request: Request = context_proxy(_cv_request, "request", _no_req_msg)
+session: SessionMixin = context_proxy(_cv_request, "session", _no_req_msg)

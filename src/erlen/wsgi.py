@@ -22,8 +22,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from . import signals
 from .ctx import AppContext, RequestContext
 from .globals import _cv_app, _cv_request
+from .sansio.app import HookCallers
 from .sansio.routing import RouteMap
-from .wrappers import check_headers, unsafe_header_char
+from .wrappers import Request, check_headers, unsafe_header_char
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -91,7 +92,9 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                     plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
                 if plan.lean and request.method != "OPTIONS" and not signals.request_started.receivers:
                     return _run_lean(app, ctx, rule, plan, start_response)
-            response = _dispatch(app, ctx)
+                response = _dispatch(app, ctx, plan)
+            else:
+                response = _dispatch(app, ctx, None)
         except Exception as e:
             error = e
             response = app.handle_exception(e)
@@ -206,14 +209,19 @@ def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
     return request.url_rule
 
 
-def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
-    """``full_dispatch_request`` inline: before hooks, the view, and the response's finalization."""
+def _dispatch(app: Erlen, ctx: RequestContext, plan: DispatchPlan | None) -> t.Any:
+    """``full_dispatch_request`` inline: before hooks, the view, and the response's finalization.
+
+    ``plan`` is the matched rule's plan as the caller found it (None without a rule).
+    """
     app._got_first_request = True
     request = ctx.request
     rule = request.url_rule
     try:
         if signals.request_started.receivers:
             signals.request_started.send(app, _async_wrapper=app.ensure_sync)
+            plan = None  # a receiver may have changed the hooks or the rule: look the plan up again
+            rule = request.url_rule
         if rule is None:
             # No rule: a routing error; the general methods raise it and the handlers answer it.
             rv = app.preprocess_request()
@@ -221,20 +229,31 @@ def _dispatch(app: Erlen, ctx: RequestContext) -> t.Any:
                 rv = app.dispatch_request()
         else:
             endpoint = rule.endpoint
-            plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
+            if plan is None or plan.generation != app._plan_generation:
+                plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
             rv = None
             if plan.url_value_preprocessors:
                 for url_func in plan.url_value_preprocessors:
                     url_func(endpoint, request.view_args)
-            for before_func in plan.before_request:
-                rv = app._sync_caller(before_func)()
-                if rv is not None:
-                    break
+            if plan.before_request:
+                # PERF: the hooks' sync callers are kept on the plan, not looked up per hook and request.
+                for before_func in (plan.callers or sync_hooks(app, plan)).before:
+                    rv = before_func()
+                    if rv is not None:
+                        break
             if rv is None:
                 if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                     rv = app.make_default_options_response()
                 else:
-                    rv = app._sync_caller(app.view_functions[endpoint])(**request.view_args)  # type: ignore[arg-type]
+                    # PERF: the view's sync caller is remembered on the plan, as on the lean path.
+                    view = app.view_functions[endpoint]
+                    known = plan.view
+                    if known is not None and known[0] is view:
+                        caller = known[1]
+                    else:
+                        caller = app._sync_caller(view)
+                        plan.view = (view, caller)
+                    rv = caller(**request.view_args)  # type: ignore[arg-type]
     except Exception as e:
         rv = app.handle_user_exception(e)
     return _finalize(app, ctx, rv)
@@ -259,12 +278,10 @@ def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
     for func in ctx._after_request_functions:
         response = app._sync_caller(func)(response)
     rule = request.url_rule
-    if rule is not None:
-        after = rule.__dict__["_erlen_plan"].after_request
-    else:
-        after = app._dispatch_plan(None, None).after_request
-    for func in after:
-        response = app._sync_caller(func)(response)
+    plan = rule.__dict__["_erlen_plan"] if rule is not None else app._dispatch_plan(None, None)
+    if plan.after_request:
+        for func in (plan.callers or sync_hooks(app, plan)).after:
+            response = func(response)
     if ctx._opened_session is not None or "HTTP_COOKIE" in request.environ:
         app._save_session(ctx, response)
     if signals.request_finished.receivers:
@@ -338,16 +355,17 @@ def _write(
 
 
 def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: BaseException | None) -> None:
-    """``ctx.pop`` inline when nothing needs tearing down; otherwise the general pop."""
+    """``ctx.pop`` inline, teardown_request functions included; the general pop for anything more."""
     request = ctx.request
     rule = request.url_rule
     plan = rule.__dict__.get("_erlen_plan") if rule is not None else None
     if (
         plan is None
-        or plan.teardown_request
+        or plan.generation != app._plan_generation
         or len(ctx._cv_tokens) != 1
         or signals.request_tearing_down.receivers
         or request.__dict__.get("files")  # uploads to close; a parsed urlencoded form has none
+        or type(request).close is not Request.close
         or (
             app_ctx is not None
             and (
@@ -362,6 +380,17 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
             error = None
         ctx.pop(error)
         return
+    failure: Exception | None = None
+    if plan.teardown_request:
+        # What do_teardown_request does: every function runs; the first exception is raised after the pop.
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        for func in (plan.callers or sync_hooks(app, plan)).teardown:
+            try:
+                func(error)
+            except Exception as e:
+                if failure is None:
+                    failure = e
     token, _ = ctx._cv_tokens.pop()
     if _cv_request.get() is not ctx:
         raise AssertionError(f"Popped wrong request context. ({_cv_request.get()!r} instead of {ctx!r})")
@@ -371,3 +400,17 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
         if _cv_app.get() is not app_ctx:
             raise AssertionError(f"Popped wrong app context. ({_cv_app.get()!r} instead of {app_ctx!r})")
         _cv_app.reset(app_ctx._cv_tokens.pop())
+    if failure is not None:
+        raise failure
+
+
+def sync_hooks(app: Erlen, plan: DispatchPlan) -> HookCallers:
+    """``plan.callers``, made now: the sync callers of the plan's hooks, kept for the plan's lifetime."""
+    sync = app._sync_caller
+    callers = HookCallers(
+        tuple(map(sync, plan.before_request)),
+        tuple(map(sync, plan.after_request)),
+        tuple(map(sync, plan.teardown_request)),
+    )
+    plan.callers = callers
+    return callers

@@ -70,6 +70,7 @@ class DispatchPlan:
     __slots__ = (
         "after_request",
         "before_request",
+        "callers",
         "generation",
         "lean",
         "scopes",
@@ -88,6 +89,9 @@ class DispatchPlan:
         inner_first = scopes[::-1]
         self.after_request = _collect(app.after_request_funcs, inner_first, reverse=True)
         self.teardown_request = _collect(app.teardown_request_funcs, inner_first, reverse=True)
+        #: The same hooks as synchronous callers, filled by the WSGI adapter on first use (so an ASGI-only app
+        #: never wraps its coroutine hooks).
+        self.callers: HookCallers | None = None
         #: No hook of any kind runs around this endpoint's view.
         self.lean = not (
             self.url_value_preprocessors or self.before_request or self.after_request or self.teardown_request
@@ -95,6 +99,14 @@ class DispatchPlan:
         #: The view function last dispatched to and its sync caller, as one pair so threads never see them mixed
         #: (filled in by the request path).
         self.view: tuple[t.Callable[..., t.Any], t.Callable[..., t.Any]] | None = None
+
+
+class HookCallers(t.NamedTuple):
+    """A plan's request hooks with ``ensure_sync`` applied, in the plan's order."""
+
+    before: tuple[t.Callable[..., t.Any], ...]
+    after: tuple[t.Callable[..., t.Any], ...]
+    teardown: tuple[t.Callable[..., t.Any], ...]
 
 
 def _collect(

@@ -1,0 +1,157 @@
+"""Request hooks on the inline WSGI path: order, errors and late registration, as Flask runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+from erlen import Blueprint, Erlen, g, has_app_context, has_request_context
+
+
+def test_hooks_share_g_and_run_in_flask_order(app: Erlen) -> None:
+    calls: list[str] = []
+    bp = Blueprint("bp", __name__)
+
+    @app.before_request
+    def app_before() -> None:
+        g.user = "u"
+        calls.append("app before")
+
+    @bp.before_request
+    def bp_before() -> None:
+        calls.append("bp before")
+
+    @app.after_request
+    def app_after(response: object) -> object:
+        calls.append("app after")
+        return response
+
+    @bp.after_request
+    def bp_after(response: object) -> object:
+        calls.append("bp after")
+        return response
+
+    @app.teardown_request
+    def app_teardown(exc: BaseException | None) -> None:
+        calls.append(f"app teardown {g.pop('user')} {exc}")
+
+    @bp.teardown_request
+    def bp_teardown(exc: BaseException | None) -> None:
+        calls.append("bp teardown")
+
+    @bp.route("/x")
+    def view() -> str:
+        return f"hello {g.user}"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    for _ in range(2):
+        calls.clear()
+        assert client.get("/x").text == "hello u"
+        assert calls == [
+            "app before",
+            "bp before",
+            "bp after",
+            "app after",
+            "bp teardown",
+            "app teardown u None",
+        ]
+    assert not has_request_context() and not has_app_context()
+
+
+def test_every_teardown_runs_and_the_first_error_propagates(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.teardown_request
+    def last(exc: BaseException | None) -> None:
+        calls.append("last")
+        raise KeyError("second")
+
+    @app.teardown_request
+    def first(exc: BaseException | None) -> None:
+        calls.append("first")
+        raise ValueError("first")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    with pytest.raises(ValueError, match="first"):
+        app.test_client().get("/")
+    assert calls == ["first", "last"]
+    assert not has_request_context() and not has_app_context()
+
+
+def test_teardown_sees_the_unhandled_error(app: Erlen) -> None:
+    seen: list[BaseException | None] = []
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.teardown_request(seen.append)
+
+    @app.route("/")
+    def index() -> str:
+        raise ZeroDivisionError
+
+    assert app.test_client().get("/").status_code == 500
+    assert len(seen) == 1 and isinstance(seen[0], ZeroDivisionError)
+
+
+def test_async_hooks_run_under_wsgi(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.before_request
+    async def before() -> None:
+        calls.append("before")
+
+    @app.after_request
+    async def after(response: object) -> object:
+        calls.append("after")
+        return response
+
+    @app.teardown_request
+    async def teardown(exc: BaseException | None) -> None:
+        calls.append("teardown")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    assert app.test_client().get("/").text == "ok"
+    assert calls == ["before", "after", "teardown"]
+
+
+def test_before_hook_response_short_circuits(app: Erlen) -> None:
+    @app.before_request
+    def refuse() -> str:
+        return "refused"
+
+    @app.route("/")
+    def index() -> str:
+        raise AssertionError("not reached")
+
+    assert app.test_client().get("/").text == "refused"
+
+
+def test_hooks_added_directly_after_the_first_request_run(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    client.get("/")
+    app.before_request_funcs.setdefault(None, []).append(lambda: calls.append("before"))
+    app.teardown_request_funcs.setdefault(None, []).append(lambda exc: calls.append("teardown"))
+    client.get("/")
+    assert calls == ["before", "teardown"]
+
+
+def test_teardown_added_during_the_request_runs_at_its_end(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        app.teardown_request_funcs.setdefault(None, []).append(lambda exc: calls.append("teardown"))
+        return "ok"
+
+    app.test_client().get("/")
+    assert calls == ["teardown"]
