@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import typing as t
-from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import (
     Accept,
@@ -30,6 +29,7 @@ from werkzeug.wsgi import _get_server
 from . import json
 from ._lazy import first_use
 from .globals import _cv_app
+from .sansio.formdata import empty_fields, parse_fields
 from .sansio.scaffold import _blueprint_chain
 
 if t.TYPE_CHECKING:
@@ -227,8 +227,7 @@ class _FormDataParser(FormDataParser):
         max_fields = self.max_form_parts
         if max_fields is not None and data and data.count(b"&") >= max_fields:
             raise RequestEntityTooLarge()
-        items = parse_qsl(data.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
-        return stream, self.cls(items), self.cls()
+        return stream, parse_fields(data.decode(), self.cls), empty_fields(self.cls)
 
     def _parse_multipart(
         self, stream: t.IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
@@ -285,6 +284,27 @@ class _AppLimit:
         request.__dict__[self.name] = value
 
 
+_URLENCODED = "application/x-www-form-urlencoded"
+
+#: Members whose override makes a request class parse urlencoded bodies through Werkzeug's general path
+#: (``make_form_data_parser`` and the parser class), so a customised parse is always the one that runs.
+_FORM_MEMBERS = (
+    "form_data_parser_class",
+    "make_form_data_parser",
+    "want_form_data_parsed",
+    "_get_stream_for_parsing",
+    "stream",
+    "_make_stream",
+    "headers",
+    "mimetype",
+    "mimetype_params",
+    "content_length",
+    "max_content_length",
+    "max_form_memory_size",
+    "max_form_parts",
+)
+
+
 class Request(RequestBase):
     """The request object: Werkzeug's request plus the route match and the app's body limits.
 
@@ -293,6 +313,17 @@ class Request(RequestBase):
 
     json_module: t.Any = json
     form_data_parser_class = _FormDataParser
+
+    #: True when this class keeps Erlen's form parsing members, so a urlencoded body is parsed directly
+    #: rather than through ``make_form_data_parser`` (the result is the same).
+    _direct_form: t.ClassVar[bool] = True
+    #: True when this class keeps Erlen's ``query_string``, so ``args`` may read the environ directly.
+    _direct_args: t.ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._direct_form = all(getattr(cls, name) is getattr(Request, name) for name in _FORM_MEMBERS)
+        cls._direct_args = cls.query_string is Request.query_string
 
     #: The matched URL rule, or None before matching or when matching failed.
     url_rule: Rule | None = None
@@ -473,9 +504,95 @@ class Request(RequestBase):
                 raise
             raise BadRequest() from ebr
 
+    @first_use
+    def args(self) -> MultiDict[str, str]:
+        """The URL parameters, parsed as Werkzeug parses them (see :mod:`erlen.sansio.formdata`).
+
+        # PERF: Erlen's parser, about twenty Python calls fewer than ``parse_qsl``; an ASCII query string (what
+        # clients send: they percent-encode) is read straight from the environ, being its own UTF-8 text.
+        A query string that is not UTF-8 (raw bytes, not percent escapes) is a 400, where Werkzeug lets its
+        UnicodeDecodeError become a 500.
+        """
+        try:
+            if self._direct_args and "query_string" not in self.__dict__:
+                text = self.environ.get("QUERY_STRING", "")
+                if not text.isascii():
+                    text = text.encode("latin1").decode()
+            else:
+                text = self.query_string.decode()
+        except UnicodeError:
+            raise BadRequest("The query string is not valid UTF-8.") from None
+        return parse_fields(text, self.parameter_storage_class)
+
+    @first_use
+    def form(self) -> ImmutableMultiDict[str, str]:
+        """The form fields of a urlencoded or multipart body (files are in :attr:`files`).
+
+        # PERF: stored on the request once parsed, so later reads make no Python call.
+        """
+        self._load_form_data()
+        return self.__dict__["form"]  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the uploaded files, if any were parsed.
+
+        # PERF: with no uploads there is nothing to close; Werkzeug's walk over an empty form costs three calls.
+        """
+        if self.__dict__.get("files"):
+            super().close()
+
     def _load_form_data(self) -> None:
-        super()._load_form_data()
+        d = self.__dict__
+        if "form" in d:
+            return
+        environ = self.environ
         ctx = _cv_app.get(None)
+        if (
+            self._direct_form
+            and ctx is not None
+            and "HTTP_TRANSFER_ENCODING" not in environ
+            and environ.get("CONTENT_TYPE", "").partition(";")[0].strip(" \t").lower() == _URLENCODED
+        ):
+            # PERF: a urlencoded body is parsed here as ``make_form_data_parser().parse(...)`` would parse it,
+            # limits included, without the parser object, the content-type options or the MultiDict
+            # constructors: about fifty Python calls fewer. Limits are read as :class:`_AppLimit` reads them.
+            cached = d.get("_cached_data")
+            stream = io.BytesIO(cached) if cached is not None else self.stream
+            config = ctx.app.config
+            cap = d.get("max_form_memory_size")
+            if cap is None:
+                cap = config["MAX_FORM_MEMORY_SIZE"]
+            max_fields = d.get("max_form_parts")
+            if max_fields is None:
+                max_fields = config["MAX_FORM_PARTS"]
+            cls = self.parameter_storage_class
+            try:
+                if cap is None:
+                    data = stream.read()
+                else:
+                    # A body in memory is the whole body, so reading one byte past the cap tells what the
+                    # declared length would; only a streamed body is refused on its declared length first.
+                    if type(stream) is not io.BytesIO:
+                        length = _declared_length(environ)
+                        if length is not None and length > cap:
+                            raise RequestEntityTooLarge()
+                    data = stream.read(cap + 1)
+                    if len(data) > cap:
+                        raise RequestEntityTooLarge()
+                if max_fields is not None and data and data.count(b"&") >= max_fields:
+                    raise RequestEntityTooLarge()
+                form = parse_fields(data.decode(), cls)
+            except ValueError:
+                # Werkzeug's parser is silent: a body it cannot read (not UTF-8) is an empty form.
+                form = empty_fields(cls)
+            d["stream"], d["form"] = stream, form
+            d["files"] = cls.__new__(cls) if cls is ImmutableMultiDict else cls()
+            if ctx.app.debug:
+                from .debughelpers import attach_enctype_error_multidict
+
+                attach_enctype_error_multidict(self)
+            return
+        super()._load_form_data()
         if ctx is not None and ctx.app.debug and self.mimetype != "multipart/form-data" and not self.files:
             from .debughelpers import attach_enctype_error_multidict
 

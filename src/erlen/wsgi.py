@@ -364,7 +364,7 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
         or plan.generation != app._plan_generation
         or len(ctx._cv_tokens) != 1
         or signals.request_tearing_down.receivers
-        or "files" in request.__dict__
+        or request.__dict__.get("files")  # uploads to close; a parsed urlencoded form has none
         or type(request).close is not Request.close
         or (
             app_ctx is not None
