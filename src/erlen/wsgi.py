@@ -120,15 +120,8 @@ def _run_lean(
     """
     app._got_first_request = True
     request = ctx.request
-    view = app.view_functions[rule.endpoint]
-    known = plan.view
-    if known is not None and known[0] is view:
-        caller = known[1]
-    else:
-        caller = app._sync_caller(view)
-        plan.view = (view, caller)
     try:
-        rv = caller(**request.view_args)  # type: ignore[arg-type]
+        rv = _view_caller(app, plan, rule.endpoint)(**request.view_args)  # type: ignore[arg-type]
     except Exception as e:
         rv = app.handle_user_exception(e)
     environ = request.environ
@@ -163,6 +156,21 @@ def refuse_ambiguous_framing(request: t.Any) -> bool:
     request.url_rule = request.view_args = None
     request.routing_exception = BadRequest("Content-Length and Transfer-Encoding must not be sent together.")
     return True
+
+
+def _view_caller(app: Erlen, plan: DispatchPlan, endpoint: str) -> t.Callable[..., t.Any]:
+    """The sync caller of the endpoint's current view function.
+
+    # PERF: remembered on the plan with the function it wraps, and re-checked against ``view_functions`` (which
+    # an app may change at any time) by identity.
+    """
+    view = app.view_functions[endpoint]
+    known = plan.view
+    if known is not None and known[0] is view:
+        return known[1]
+    caller = app._sync_caller(view)
+    plan.view = (view, caller)
+    return caller
 
 
 def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
@@ -245,15 +253,7 @@ def _dispatch(app: Erlen, ctx: RequestContext, plan: DispatchPlan | None) -> t.A
                 if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                     rv = app.make_default_options_response()
                 else:
-                    # PERF: the view's sync caller is remembered on the plan, as on the lean path.
-                    view = app.view_functions[endpoint]
-                    known = plan.view
-                    if known is not None and known[0] is view:
-                        caller = known[1]
-                    else:
-                        caller = app._sync_caller(view)
-                        plan.view = (view, caller)
-                    rv = caller(**request.view_args)  # type: ignore[arg-type]
+                    rv = _view_caller(app, plan, endpoint)(**request.view_args)  # type: ignore[arg-type]
     except Exception as e:
         rv = app.handle_user_exception(e)
     return _finalize(app, ctx, rv)

@@ -81,25 +81,14 @@ def parse_fields(text: str, cls: type[MultiDict[str, str]]) -> MultiDict[str, st
     if cls not in _PLAIN_STORAGE:
         return cls(parse_pairs(text))
     # PERF: Werkzeug's own MultiDict classes are filled directly (key -> list of values, the layout their
-    # constructor builds), without the list of pairs or the constructor's type checks (two Python calls).
-    # The loop is parse_pairs' loop, grouping as it goes.
-    if "+" in text:
-        text = text.replace("+", " ")
-    escaped = "%" in text
+    # constructor builds), without the constructor's type checks (two Python calls).
     lists: dict[str, list[str]] = {}
-    for field in text.split("&"):
-        if field:
-            key, _, value = field.partition("=")
-            if escaped:
-                if "%" in key:
-                    key = unquote(key)
-                if "%" in value:
-                    value = unquote(value)
-            values = lists.get(key)
-            if values is None:
-                lists[key] = [value]
-            else:
-                values.append(value)
+    for key, value in parse_pairs(text):
+        values = lists.get(key)
+        if values is None:
+            lists[key] = [value]
+        else:
+            values.append(value)
     fields = cls.__new__(cls)
     dict.update(fields, lists)
     return fields
