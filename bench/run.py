@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--round-seconds", type=float, help="target length of one round (default 0.08, quick 0.02)"
     )
     parser.add_argument("--duration", type=float, help="seconds of each load run (default 2, quick 1)")
-    parser.add_argument("--repeats", type=int, help="load runs per server, round-robin (default 3, quick 1)")
+    parser.add_argument("--repeats", type=int, help="load runs per server, round-robin (default 5, quick 1)")
     parser.add_argument(
         "--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)"
     )
@@ -84,7 +84,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.rounds = args.rounds or (3 if args.quick else 7)
     args.round_seconds = args.round_seconds or (0.02 if args.quick else 0.08)
     args.duration = args.duration or (1.0 if args.quick else 2.0)
-    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 5)
     return args
 
 
@@ -170,12 +170,18 @@ def main(argv: list[str] | None = None) -> int:
         load = serving.measure_servers(
             served, served_scenarios, args.duration, args.connections, args.repeats
         )
+        split = serving.cpu_split()
+        pinning = (
+            f"Each server is pinned to CPU {min(split[0])} and the load generator to CPU(s) "
+            f"{', '.join(map(str, sorted(split[1])))}."
+            if split
+            else f"Load generator and servers share the machine's {os.cpu_count()} core(s)."
+        )
         note = (
             f"granian --interface wsgi, 1 worker, 127.0.0.1; load from {tool}, {args.connections} keep-alive "
             f"connections; all servers up at once, {args.repeats} round-robin runs of {args.duration:.0f} s each "
-            f"after a short warm-up, the median run shown. Load generator and servers share the machine's "
-            f"{os.cpu_count()} cores; wall-clock figures, so other work on the machine lowers them (load average "
-            f"{server_load} when this section started)."
+            f"after a short warm-up, the median run shown. {pinning} Wall-clock figures, so other work on the "
+            f"machine lowers them (load average {server_load} when this section started)."
         )
         sections.append(report.server_section(load, served, served_scenarios, note))
         raw["server"] = {
