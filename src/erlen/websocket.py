@@ -123,17 +123,38 @@ class Websocket:
     close = _loop_bound(_close)
 
 
+#: The connection's I/O methods and the coroutine functions behind them, used as they are on the loop.
+_ON_LOOP = {
+    "accept": "_accept",
+    "receive": "_receive_data",
+    "send": "_send_data",
+    "receive_json": "_receive_json",
+    "send_json": "_send_json",
+    "close": "_close",
+}
 _no_ws_msg = "Working outside of a websocket connection: 'websocket' is only available in websocket views."
 
 
 class _WebsocketProxy:
     """The ``websocket`` name: attribute access goes to the current connection.
 
-    # PERF: a plain ``__getattr__`` over the context variable instead of Werkzeug's LocalProxy, whose descriptor
-    # lookups cost about 0.5 us per ``websocket.receive``/``send``, twice per echoed message.
+    # PERF: a plain ``__getattribute__`` over the context variable instead of Werkzeug's LocalProxy, whose
+    # descriptor lookups cost about 0.5 us per ``websocket.receive``/``send``, twice per echoed message. Not
+    # ``__getattr__``: that runs only after the normal lookup has failed, and raising that AttributeError cost
+    # about as much again. On the connection's loop the I/O methods are answered with their coroutine functions
+    # directly, without the wrapper that decides between the loop and a pool thread (``_loop_bound``).
     """
 
     __slots__ = ()
+
+    def __getattribute__(self, name: str) -> t.Any:
+        connection = _cv_websocket.get(None)
+        if connection is None or name[0] == "_":
+            return object.__getattribute__(self, name)
+        on_loop = _ON_LOOP.get(name)
+        if on_loop is not None and asyncio._get_running_loop() is connection.loop:
+            return getattr(connection, on_loop)
+        return getattr(connection, name)
 
     def __getattr__(self, name: str) -> t.Any:
         connection = _cv_websocket.get(None)
