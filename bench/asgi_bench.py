@@ -394,7 +394,10 @@ def end_to_end(server: str, seconds: int, connections: int, repeats: int) -> dic
     work = Path(tempfile.mkdtemp(prefix="erlen-asgi-bench-"))
     (work / "raw_asgi.py").write_text(RAW_APP)
     (work / "erlen_e2e.py").write_text(ERLEN_APP)
-    env = dict(os.environ, PYTHONPATH=str(work))
+    # The caller's PYTHONPATH stays after the apps' folder, so a worktree's erlen is the one served.
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(work), os.environ.get("PYTHONPATH")]))
+    )
     procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
         for name, module in (("raw", "raw_asgi:app"), ("erlen", "erlen_e2e:app")):
