@@ -29,6 +29,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
 
 from .aio import LazyModule, server_loop
+from .websocket import serve_websocket
 
 if t.TYPE_CHECKING:
     import asyncio
@@ -276,9 +277,7 @@ class ASGIMixin:
     async def _asgi_other(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "websocket":
-            from .websocket import serve_websocket
-
-            await serve_websocket(t.cast("Erlen", self), scope, receive, send)
+            await serve_websocket(self, scope, receive, send)  # type: ignore[arg-type]
         elif kind == "lifespan":
             await self._asgi_lifespan(receive, send)
         else:
