@@ -25,6 +25,7 @@ import typing as t
 import weakref
 from functools import partial
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
 
@@ -251,7 +252,7 @@ class ASGIMixin:
                         await send({"type": "http.response.body", "body": result})
                         return
                     result = app.response_class(result)
-                response: Response | None = t.cast("Response", result)
+                response: Response | None = result  # type: ignore[assignment]
                 assert response is not None
                 complete_headers = _complete_headers(response, environ)
                 if complete_headers is not None:
@@ -575,7 +576,10 @@ def _complete_headers(response: Response, environ: dict[str, t.Any]) -> list[tup
     cache = _ENCODED_HEADERS
     encoded: list[tuple[bytes, bytes]] = []
     has_length = False
-    for pair in response.headers.to_wsgi_list():
+    headers = response.headers
+    # PERF: Werkzeug's ``to_wsgi_list`` is ``list(iter(self._list))``, three Python calls for the same pairs.
+    pairs = headers._list if type(headers) is Headers else headers.to_wsgi_list()
+    for pair in pairs:
         raw = cache.get(pair)
         if raw is None:
             raw = (pair[0].lower().encode("latin-1"), pair[1].encode("latin-1"))

@@ -32,10 +32,11 @@ async def receive_body(mixin: ASGIMixin, environ: dict[str, t.Any], receive: Rec
     if limit is not None and declared and declared.isdigit() and int(declared) > limit:
         raise RequestEntityTooLarge()
     timeout: float | None = config.get("BODY_TIMEOUT", 60)
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task(loop)
+    # PERF: the loop from the task; each ``get_running_loop`` call checks the process id (a system call).
+    task = asyncio.current_task()
     deadlines = None
     if timeout is not None and task is not None:
+        loop = task.get_loop()
         deadlines = mixin._body_deadlines
         if deadlines is None or deadlines.loop is not loop:
             deadlines = mixin._body_deadlines = BodyDeadlines(loop)
