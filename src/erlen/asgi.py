@@ -21,22 +21,22 @@ import contextvars
 import inspect
 import os
 import sys
-import tempfile
 import typing as t
 import weakref
 from functools import partial
-from io import BytesIO
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
 
 from .aio import LazyModule, server_loop
+from .websocket import serve_websocket
 
 if t.TYPE_CHECKING:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import asgi_dispatch
+    from . import asgi_body, asgi_dispatch
     from .app import Erlen
     from .wrappers import Response
 else:
@@ -44,6 +44,7 @@ else:
     # globals are the modules themselves (no import statement per request).
     asyncio = LazyModule("asyncio", globals())
     asgi_dispatch = LazyModule("erlen.asgi_dispatch", globals())
+    asgi_body = LazyModule("erlen.asgi_body", globals())
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -88,7 +89,7 @@ class ASGIMixin:
         self._serving_started = False
         self._background: set[t.Any] = set()
         self._executor: ThreadPoolExecutor | None = None
-        self._body_deadlines: _BodyDeadlines | None = None
+        self._body_deadlines: asgi_body.BodyDeadlines | None = None
         self._executor_pid = 0
         # A closure over a weak reference, not a bound method, so the app holds no reference cycle.
         app_ref = weakref.ref(self)
@@ -221,15 +222,37 @@ class ASGIMixin:
         body: t.IO[bytes] | None = None
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
             try:
-                body = await self._receive_body(environ, receive)
-            except _Disconnected:
+                body = await asgi_body.receive_body(self, environ, receive)
+            except asgi_body.Disconnected:
                 return
             except (RequestEntityTooLarge, RequestTimeout) as e:
                 await self._answer_body_error(scope, receive, send, environ, e)
                 return
         try:
-            if self._dispatch_mode() == _MODE_ASYNC:
-                response: Response | None = await asgi_dispatch.run_request_inline(app, environ)
+            # PERF: the mode's key compared here; ``_dispatch_mode`` runs only when it changed.
+            mode = self._asgi_mode
+            if self._asgi_mode_key != (
+                app._plan_generation,
+                len(app.view_functions),
+                len(app.error_handler_spec),
+                "wsgi_app" in app.__dict__,
+            ):
+                mode = self._dispatch_mode()
+            if mode == _MODE_ASYNC:
+                result = await asgi_dispatch.run_request_inline(app, environ)
+                if type(result) is bytes:
+                    if environ["REQUEST_METHOD"] != "HEAD":
+                        await send(
+                            {
+                                "type": "http.response.start",
+                                "status": 200,
+                                "headers": _plain_headers(app.response_class, len(result)),
+                            }
+                        )
+                        await send({"type": "http.response.body", "body": result})
+                        return
+                    result = app.response_class(result)
+                response: Response | None = result  # type: ignore[assignment]
                 assert response is not None
                 complete_headers = _complete_headers(response, environ)
                 if complete_headers is not None:
@@ -255,9 +278,7 @@ class ASGIMixin:
     async def _asgi_other(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "websocket":
-            from .websocket import serve_websocket
-
-            await serve_websocket(t.cast("Erlen", self), scope, receive, send)
+            await serve_websocket(self, scope, receive, send)  # type: ignore[arg-type]
         elif kind == "lifespan":
             await self._asgi_lifespan(receive, send)
         else:
@@ -295,103 +316,6 @@ class ASGIMixin:
             response = await self._run_sync(partial(_answer_error_sync, app, environ, error))
         status, headers, app_iter = _start_wsgi_response(response, environ)
         await _write_response(self, scope, receive, send, response, status, headers, app_iter)
-
-    async def _receive_body(self, environ: dict[str, t.Any], receive: Receive) -> t.IO[bytes]:
-        """Receive the whole body into memory or a temporary file (set as ``wsgi.input``).
-
-        BODY_TIMEOUT bounds the whole body: a timer cancels this task at the deadline and the cancellation
-        becomes 408. # PERF: one timer per body rather than ``wait_for`` (a task) per message.
-        """
-        config = self.config  # type: ignore[attr-defined]
-        limit: int | None = config["MAX_CONTENT_LENGTH"]
-        declared = environ.get("CONTENT_LENGTH")
-        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-            raise RequestEntityTooLarge()
-        timeout: float | None = config.get("BODY_TIMEOUT", 60)
-        task = asyncio.current_task()
-        deadlines = None
-        if timeout is not None and task is not None:
-            deadlines = self._body_deadlines
-            if deadlines is None or deadlines.loop is not asyncio.get_running_loop():
-                deadlines = self._body_deadlines = _BodyDeadlines(asyncio.get_running_loop())
-            deadlines.add(task, timeout)
-        spool: list[t.IO[bytes]] = []
-        try:
-            message = await receive()
-            if message["type"] == "http.request" and not message.get("more_body", False):
-                # PERF: the usual small body arrives in one message; no chunk loop.
-                chunk: bytes = message.get("body", b"")
-                size = len(chunk)
-                if (limit is None or size <= limit) and size <= config.get("ASGI_BODY_MEMORY_LIMIT", 1048576):
-                    stream = BytesIO(chunk)
-                    environ["wsgi.input"] = stream
-                    environ["CONTENT_LENGTH"] = str(size)
-                    environ["wsgi.input_terminated"] = True
-                    return stream
-            return await self._receive_chunks(environ, receive, limit, config, spool, message)
-        except asyncio.CancelledError:
-            if deadlines is None or not deadlines.expired(task):
-                raise
-            uncancel = getattr(task, "uncancel", None)
-            if uncancel is not None:
-                uncancel()
-            raise RequestTimeout() from None
-        except BaseException:
-            if spool:
-                spool[0].close()
-            raise
-        finally:
-            if deadlines is not None:
-                deadlines.discard(task)
-
-    async def _receive_chunks(
-        self,
-        environ: dict[str, t.Any],
-        receive: Receive,
-        limit: int | None,
-        config: t.Any,
-        spool_holder: list[t.IO[bytes]],
-        first: Message,
-    ) -> t.IO[bytes]:
-        memory_limit: int = config.get("ASGI_BODY_MEMORY_LIMIT", 1024 * 1024)
-        loop: asyncio.AbstractEventLoop | None = None
-        chunks: list[bytes] = []
-        size = 0
-        spool: t.IO[bytes] | None = None
-        more = True
-        message: Message | None = first
-        while more:
-            if message is None:
-                message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Disconnected()
-            chunk: bytes = message.get("body", b"")
-            more = message.get("more_body", False)
-            message = None
-            size += len(chunk)
-            if limit is not None and size > limit:
-                raise RequestEntityTooLarge()
-            if spool is None:
-                chunks.append(chunk)
-                if size > memory_limit:
-                    # H10: the file is created and written in the pool so the loop never waits on the disk.
-                    loop = asyncio.get_running_loop()
-                    spool = await loop.run_in_executor(self._pool(), tempfile.TemporaryFile)
-                    environ["erlen.body_spooled"] = True
-                    spool_holder.append(spool)
-                    await loop.run_in_executor(self._pool(), spool.write, b"".join(chunks))
-                    chunks = []
-            elif chunk:
-                await loop.run_in_executor(self._pool(), spool.write, chunk)  # type: ignore[union-attr]
-        if spool is not None:
-            await loop.run_in_executor(self._pool(), spool.seek, 0)  # type: ignore[union-attr]
-            stream: t.IO[bytes] = spool
-        else:
-            stream = BytesIO(chunks[0] if len(chunks) == 1 else b"".join(chunks))
-        environ["wsgi.input"] = stream
-        environ["CONTENT_LENGTH"] = str(size)
-        environ["wsgi.input_terminated"] = True
-        return stream
 
     # -- running user code ------------------------------------------------------------------------------------
 
@@ -437,56 +361,6 @@ class ASGIMixin:
         if inspect.iscoroutinefunction(func):
             return await func(*args)
         return await self._run_sync(partial(func, *args))
-
-
-class _BodyDeadlines:
-    """BODY_TIMEOUT for every body being received on one loop, with one timer between them.
-
-    # PERF: a TimerHandle per request (call_later + cancel) cost ~2 us; registering here is two dict operations.
-    The timer fires at the earliest deadline still registered, cancels the tasks past theirs (the cancellation
-    becomes 408 in ``_receive_body``) and re-arms for the next one.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.waiting: dict[asyncio.Task[t.Any], float] = {}
-        self.timed_out: set[asyncio.Task[t.Any]] = set()
-        self.timer: asyncio.TimerHandle | None = None
-        self.timer_at = 0.0
-
-    def add(self, task: asyncio.Task[t.Any], timeout: float) -> None:
-        deadline = self.loop.time() + timeout
-        self.waiting[task] = deadline
-        if self.timer is None or deadline < self.timer_at:
-            self._arm(deadline)
-
-    def discard(self, task: asyncio.Task[t.Any] | None) -> None:
-        self.waiting.pop(task, None)  # type: ignore[arg-type]
-        self.timed_out.discard(task)
-
-    def expired(self, task: asyncio.Task[t.Any] | None) -> bool:
-        return task in self.timed_out
-
-    def _arm(self, deadline: float) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = self.loop.call_at(deadline, self._check)
-        self.timer_at = deadline
-
-    def _check(self) -> None:
-        self.timer = None
-        now = self.loop.time()
-        for task, deadline in list(self.waiting.items()):
-            if deadline <= now:
-                del self.waiting[task]
-                self.timed_out.add(task)
-                task.cancel()
-        if self.waiting:
-            self._arm(min(self.waiting.values()))
-
-
-class _Disconnected(Exception):
-    """The client went away before the request body was complete."""
 
 
 def _websocket_over_http(error: WebsocketMismatch) -> tuple[str, int]:
@@ -571,7 +445,8 @@ def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
     query: bytes = scope.get("query_string", b"")
     environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
     environ["SERVER_NAME"] = server[0]
-    environ["SERVER_PORT"] = _port_text(server[1])
+    port = server[1]
+    environ["SERVER_PORT"] = _PORTS.get(port) or _port_text(port)
     version = scope.get("http_version")
     environ["SERVER_PROTOCOL"] = _PROTOCOLS.get(version) or f"HTTP/{version}"
     environ["REMOTE_ADDR"] = client[0]
@@ -701,7 +576,10 @@ def _complete_headers(response: Response, environ: dict[str, t.Any]) -> list[tup
     cache = _ENCODED_HEADERS
     encoded: list[tuple[bytes, bytes]] = []
     has_length = False
-    for pair in response.headers.to_wsgi_list():
+    headers = response.headers
+    # PERF: Werkzeug's ``to_wsgi_list`` is ``list(iter(self._list))``, three Python calls for the same pairs.
+    pairs = headers._list if type(headers) is Headers else headers.to_wsgi_list()
+    for pair in pairs:
         raw = cache.get(pair)
         if raw is None:
             raw = (pair[0].lower().encode("latin-1"), pair[1].encode("latin-1"))
@@ -724,6 +602,28 @@ def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple
 
 
 _ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_CONTENT_TYPES: dict[str | None, tuple[bytes, bytes]] = {}
+_LENGTHS: dict[int, tuple[bytes, bytes]] = {}
+
+
+def _plain_headers(response_class: type[Response], length: int) -> list[tuple[bytes, bytes]]:
+    """The headers ``response_class(body)`` would send for a complete body of ``length`` bytes.
+
+    # PERF: both pairs are encoded once (Content-Type per class default, Content-Length per small length); a new
+    # list each time, since ASGI middleware may add to it in place.
+    """
+    content_type = response_class._default_content_type
+    length_pair = _LENGTHS.get(length)
+    if length_pair is None:
+        length_pair = (b"content-length", str(length).encode())
+        if length < 4096:
+            _LENGTHS[length] = length_pair
+    if content_type is None:
+        return [length_pair]
+    type_pair = _CONTENT_TYPES.get(content_type)
+    if type_pair is None:
+        type_pair = _CONTENT_TYPES[content_type] = (b"content-type", content_type.encode("latin-1"))
+    return [type_pair, length_pair]
 
 
 def _asgi_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

@@ -29,8 +29,13 @@ if t.TYPE_CHECKING:
     from .wrappers import Response
 
 
-async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
+async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response | bytes:
     """:func:`run_request` with the inline WSGI path's shortcuts (for apps that override no lifecycle method).
+
+    Returns the response, or only its body (bytes) when the view returned a str or bytes that nothing else
+    would see as a response object: no after-request function, no session to save, no ``request_finished``
+    receiver, the app's response class unchanged. The caller then sends it as a 200 with the default
+    Content-Type, exactly the headers the response object would have had.
 
     # PERF: the same skips as :func:`erlen.wsgi.run_inline` (one ContextVar set per context, static routes by
     # dict lookup, no hook loops without hooks, the direct str response), with the view awaited in place. The
@@ -55,7 +60,10 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
                 if signals.request_started.receivers:
                     signals.request_started.send(app, _async_wrapper=app.ensure_sync)
                 endpoint = rule.endpoint
-                plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
+                # PERF: the plan cached on the rule, read here rather than through ``_dispatch_plan`` (a call).
+                plan = rule.__dict__.get("_erlen_plan")
+                if plan is None or plan.generation != app._plan_generation:
+                    plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
                 rv = None
                 if plan.url_value_preprocessors or plan.before_request:
                     rv = await _preprocess(app, ctx)
@@ -66,7 +74,11 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
                         view = app.view_functions[endpoint]
                         view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
                         # PERF: the app's per-function sync/async cache; a sync function is its own caller.
-                        if app._sync_caller(view) is not view:
+                        try:
+                            caller = app._sync_callers[view]
+                        except (KeyError, TypeError):
+                            caller = app._sync_caller(view)
+                        if caller is not view:
                             rv = await view(**view_args)
                         elif getattr(view, "erlen_inline", False):
                             rv = view(**view_args)
@@ -76,6 +88,16 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response:
                 rv = await _handle_user_exception(app, ctx, e)
             if ctx._after_request_functions or plan is None or plan.after_request:
                 return await _finalize(app, ctx, rv)
+            rv_type = type(rv)
+            if (
+                (rv_type is str or rv_type is bytes)
+                and ctx._opened_session is None
+                and "HTTP_COOKIE" not in environ
+                and not signals.request_finished.receivers
+                and getattr(app.response_class, "_direct", False)
+            ):
+                # PERF: no Response and Headers objects for a body nobody else sees; the adapter sends it.
+                return rv.encode() if rv_type is str else rv  # type: ignore[union-attr]
             return _finalize_inline(app, ctx, rv)  # type: ignore[no-any-return]
         except Exception as e:
             error = e

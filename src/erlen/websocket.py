@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import typing as t
+from _thread import get_ident
 from contextvars import ContextVar
 from functools import partial
 
@@ -19,12 +20,16 @@ from .aio import LazyModule
 if t.TYPE_CHECKING:
     import asyncio
 
+    from . import asgi, asgi_dispatch
     from .app import Erlen
     from .asgi import Receive, Scope, Send
 
 else:
     # ``import erlen`` imports this module for the ``websocket`` proxy; asyncio loads on the first connection.
     asyncio = LazyModule("asyncio", globals())
+    # PERF: module globals, not import statements in ``serve_websocket`` (about 0.5 us each per connection).
+    asgi = LazyModule("erlen.asgi", globals())
+    asgi_dispatch = LazyModule("erlen.asgi_dispatch", globals())
 
 _cv_websocket: ContextVar[Websocket] = ContextVar("erlen.websocket")
 
@@ -42,7 +47,7 @@ def _loop_bound(method: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]) -> t.
 
     def wrapper(self: Websocket, *args: t.Any, **kwargs: t.Any) -> t.Any:
         coro = method(self, *args, **kwargs)
-        if asyncio._get_running_loop() is self.loop:
+        if get_ident() == self._loop_thread:
             return coro
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
@@ -59,6 +64,9 @@ class Websocket:
         self._receive = receive
         self._send = send
         self.loop = asyncio.get_running_loop()
+        # PERF: "on the connection's loop" is "on its thread" (a loop runs on one thread); comparing thread ids
+        # is a C call, while ``asyncio._get_running_loop()`` costs ~0.15 us (it checks the process id each time).
+        self._loop_thread = get_ident()
         self.accepted = False
         self.closed = False
         #: The subprotocols the client offered.
@@ -123,14 +131,57 @@ class Websocket:
     close = _loop_bound(_close)
 
 
+#: The connection's I/O methods and the coroutine functions behind them, used as they are on the loop.
+_ON_LOOP = {
+    "accept": "_accept",
+    "receive": "_receive_data",
+    "send": "_send_data",
+    "receive_json": "_receive_json",
+    "send_json": "_send_json",
+    "close": "_close",
+}
+#: The connection's other public attributes, forwarded by the proxy.
+_FORWARDED = ("scope", "loop", "accepted", "closed", "requested_subprotocols")
 _no_ws_msg = "Working outside of a websocket connection: 'websocket' is only available in websocket views."
+
+
+def _forwarding(name: str) -> property:
+    """A property of the proxy that reads ``name`` on the current connection.
+
+    For the I/O methods, on the connection's loop it answers the coroutine function itself, without the wrapper
+    that decides between the loop and a pool thread (``_loop_bound``).
+    """
+    on_loop = _ON_LOOP.get(name)
+    if on_loop is None:
+
+        def read(proxy: _WebsocketProxy) -> t.Any:
+            connection = _cv_websocket.get(None)
+            if connection is None:
+                raise RuntimeError(_no_ws_msg)
+            return getattr(connection, name)
+
+    else:
+
+        def read(proxy: _WebsocketProxy) -> t.Any:
+            connection = _cv_websocket.get(None)
+            if connection is None:
+                raise RuntimeError(_no_ws_msg)
+            if get_ident() == connection._loop_thread:
+                return getattr(connection, on_loop)
+            return getattr(connection, name)
+
+    read.__name__ = name
+    return property(read, doc=getattr(Websocket, name, None).__doc__ if name in _ON_LOOP else None)
 
 
 class _WebsocketProxy:
     """The ``websocket`` name: attribute access goes to the current connection.
 
-    # PERF: a plain ``__getattr__`` over the context variable instead of Werkzeug's LocalProxy, whose descriptor
-    # lookups cost about 0.5 us per ``websocket.receive``/``send``, twice per echoed message.
+    # PERF: the connection's public names are properties over the context variable (one Python call each,
+    # ~0.07 us), instead of Werkzeug's LocalProxy, whose descriptor lookups cost about 0.5 us per
+    # ``websocket.receive`` or ``send``, twice per echoed message. ``__getattr__`` alone runs only after the
+    # normal lookup has failed (~0.3 us per access); a Python ``__getattribute__`` would run for every name
+    # (~0.1 us). Other names (private ones, attributes added later) reach the connection through ``__getattr__``.
     """
 
     __slots__ = ()
@@ -155,6 +206,10 @@ class _WebsocketProxy:
         return repr(connection) if connection is not None else "<websocket unbound>"
 
 
+for _name in (*_ON_LOOP, *_FORWARDED):
+    setattr(_WebsocketProxy, _name, _forwarding(_name))
+del _name
+
 #: The current websocket connection, for websocket views and their hooks.
 websocket: Websocket = _WebsocketProxy()  # type: ignore[assignment]
 
@@ -166,9 +221,6 @@ def has_websocket_context() -> bool:
 
 async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
     """Run the websocket route matching ``scope``: hooks, view, close, teardown."""
-    from .asgi import scope_to_environ
-    from .asgi_dispatch import pop_contexts
-
     first = await receive()
     if first["type"] != "websocket.connect":
         return
@@ -176,7 +228,7 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
     scope.setdefault("scheme", "ws")
     if scope["scheme"] in ("http", "https"):
         scope["scheme"] = "ws" if scope["scheme"] == "http" else "wss"
-    environ = scope_to_environ(scope)
+    environ = asgi.scope_to_environ(scope)
     connection = Websocket(scope, receive, send)
     token = _cv_websocket.set(connection)
     ctx = app.request_context(environ)
@@ -212,6 +264,6 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
         await connection._close(1011)
     finally:
         try:
-            await pop_contexts(app, ctx, error)
+            await asgi_dispatch.pop_contexts(app, ctx, error)
         finally:
             _cv_websocket.reset(token)

@@ -372,3 +372,30 @@ def test_unicode_path_repeated_headers_and_root_path(app: Erlen, asgi: ASGIClien
     sent = asgi.run(call())
     assert sent[0]["status"] == 200
     assert json.loads(sent[1]["body"]) == {"name": "\u00fc", "accept": "a,b", "root": "/app"}
+
+
+def test_websocket_proxy_outside_and_inside_a_connection(app: Erlen, asgi: ASGIClient) -> None:
+    """``websocket`` refuses use outside a connection; inside it forwards every attribute, I/O methods included."""
+    with pytest.raises(RuntimeError, match="outside of a websocket connection"):
+        websocket.receive  # noqa: B018
+    with pytest.raises(RuntimeError):
+        websocket.accepted  # noqa: B018
+    assert not websocket
+    seen: list[t.Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        seen.append(websocket.accepted)
+        await websocket.accept()
+        seen.append((websocket.accepted, websocket.requested_subprotocols, bool(websocket)))
+        seen.append(websocket._get_current_object().scope["path"])
+        await websocket.send_json({"echo": await websocket.receive_json()})
+        await websocket.close(4001)
+
+    with asgi.websocket("/ws") as session:
+        session.send_json([1])
+        assert session.receive_json() == {"echo": [1]}
+        with pytest.raises(WebsocketClosed) as closed:
+            session.receive()
+        assert closed.value.code == 4001
+    assert seen == [False, (True, [], True), "/ws"]

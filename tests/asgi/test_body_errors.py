@@ -136,10 +136,10 @@ def test_one_timer_serves_every_body_deadline() -> None:
     """BODY_TIMEOUT: the shared timer cancels exactly the tasks past their deadline, earliest first."""
     import asyncio
 
-    from erlen.asgi import _BodyDeadlines
+    from erlen.asgi_body import BodyDeadlines
 
     async def scenario() -> dict[str, str]:
-        deadlines = _BodyDeadlines(asyncio.get_running_loop())
+        deadlines = BodyDeadlines(asyncio.get_running_loop())
         outcome: dict[str, str] = {}
 
         async def body(name: str, timeout: float, finishes_after: float) -> None:

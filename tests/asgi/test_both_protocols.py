@@ -265,3 +265,51 @@ def test_websocket_route_over_http_is_400(app: Erlen, serve: Served) -> None:
     response = serve.get("/ws")
     assert response.status_code == 400
     assert b"WebSocket endpoint" in response.data
+
+
+def test_str_and_bytes_bodies_read_the_same(app: Erlen, serve: Served) -> None:
+    """A str or bytes from an async view: same status, headers and body under both protocols, HEAD included,
+    and after_this_request functions, the session and request_finished receivers still see a response."""
+    from erlen import after_this_request, request_finished, session
+
+    @app.route("/text")
+    async def text() -> str:
+        return "héllo"
+
+    @app.route("/raw")
+    async def raw() -> bytes:
+        return b"\x00raw"
+
+    @app.route("/hooked")
+    async def hooked() -> str:
+        @after_this_request
+        def tag(response: Response) -> Response:
+            response.headers["X-Tag"] = "yes"
+            return response
+
+        return "hooked"
+
+    @app.route("/session")
+    async def with_session() -> str:
+        session["seen"] = True
+        return "stored"
+
+    for path, body in (("/text", "héllo".encode()), ("/raw", b"\x00raw")):
+        got = serve.get(path)
+        assert (got.status_code, got.data) == (200, body)
+        assert got.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert got.headers["Content-Length"] == str(len(body))
+        assert sorted(k.lower() for k, _ in got.headers.items()) == ["content-length", "content-type"]
+        head = serve.request("HEAD", path)
+        assert (head.status_code, head.data) == (200, b"")
+        assert head.headers["Content-Length"] == str(len(body))
+    assert serve.get("/hooked").headers["X-Tag"] == "yes"
+    assert "session=" in serve.get("/session").headers["Set-Cookie"]
+    finished: list[int] = []
+
+    def on_finished(sender: Erlen, response: Response, **extra: t.Any) -> None:
+        finished.append(response.status_code)
+
+    with request_finished.connected_to(on_finished, app):
+        assert serve.get("/text").data == "héllo".encode()
+    assert finished == [200]
