@@ -240,18 +240,17 @@ class ASGIMixin:
                 mode = self._dispatch_mode()
             if mode == _MODE_ASYNC:
                 result = await asgi_dispatch.run_request_inline(app, environ)
-                if type(result) is bytes:
-                    if environ["REQUEST_METHOD"] != "HEAD":
-                        await send(
-                            {
-                                "type": "http.response.start",
-                                "status": 200,
-                                "headers": _plain_headers(app.response_class, len(result)),
-                            }
-                        )
-                        await send({"type": "http.response.body", "body": result})
-                        return
-                    result = app.response_class(result)
+                if type(result) is tuple:
+                    plain, content_type = result
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 200,
+                            "headers": _plain_headers(content_type, len(plain)),
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": plain})
+                    return
                 response: Response | None = result  # type: ignore[assignment]
                 assert response is not None
                 complete_headers = _complete_headers(response, environ)
@@ -602,27 +601,26 @@ def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple
 
 
 _ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
-_CONTENT_TYPES: dict[str | None, tuple[bytes, bytes]] = {}
+_CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 _LENGTHS: dict[int, tuple[bytes, bytes]] = {}
 
 
-def _plain_headers(response_class: type[Response], length: int) -> list[tuple[bytes, bytes]]:
-    """The headers ``response_class(body)`` would send for a complete body of ``length`` bytes.
+def _plain_headers(content_type: str, length: int) -> list[tuple[bytes, bytes]]:
+    """The headers of a complete 200 body of ``length`` bytes with ``content_type`` (see ``plain_body``).
 
-    # PERF: both pairs are encoded once (Content-Type per class default, Content-Length per small length); a new
-    # list each time, since ASGI middleware may add to it in place.
+    # PERF: both pairs are encoded once (per Content-Type, and per small Content-Length); a new list each time,
+    # since ASGI middleware may add to it in place.
     """
-    content_type = response_class._default_content_type
     length_pair = _LENGTHS.get(length)
     if length_pair is None:
         length_pair = (b"content-length", str(length).encode())
         if length < 4096:
             _LENGTHS[length] = length_pair
-    if content_type is None:
-        return [length_pair]
     type_pair = _CONTENT_TYPES.get(content_type)
     if type_pair is None:
-        type_pair = _CONTENT_TYPES[content_type] = (b"content-type", content_type.encode("latin-1"))
+        type_pair = (b"content-type", content_type.encode("latin-1"))
+        if len(_CONTENT_TYPES) < 64:
+            _CONTENT_TYPES[content_type] = type_pair
     return [type_pair, length_pair]
 
 

@@ -20,7 +20,7 @@ from . import signals
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
 from .wsgi import _finalize as _finalize_inline
-from .wsgi import _match, _pop, push_inline
+from .wsgi import _match, _pop, plain_body, push_inline
 
 if t.TYPE_CHECKING:
     from .app import Erlen
@@ -29,13 +29,12 @@ if t.TYPE_CHECKING:
     from .wrappers import Response
 
 
-async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response | bytes:
+async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response | tuple[bytes, str]:
     """:func:`run_request` with the inline WSGI path's shortcuts (for apps that override no lifecycle method).
 
-    Returns the response, or only its body (bytes) when the view returned a str or bytes that nothing else
-    would see as a response object: no after-request function, no session to save, no ``request_finished``
-    receiver, the app's response class unchanged. The caller then sends it as a 200 with the default
-    Content-Type, exactly the headers the response object would have had.
+    Returns the response, or only its body and Content-Type when nothing else would see the response object
+    (see :func:`erlen.wsgi.plain_body`); the caller then sends it as a 200 with exactly the headers the response
+    object would have had.
 
     # PERF: the same skips as :func:`erlen.wsgi.run_inline` (one ContextVar set per context, static routes by
     # dict lookup, no hook loops without hooks, the direct str response), with the view awaited in place. The
@@ -88,16 +87,11 @@ async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response 
                 rv = await _handle_user_exception(app, ctx, e)
             if ctx._after_request_functions or plan is None or plan.after_request:
                 return await _finalize(app, ctx, rv)
-            rv_type = type(rv)
-            if (
-                (rv_type is str or rv_type is bytes)
-                and ctx._opened_session is None
-                and "HTTP_COOKIE" not in environ
-                and not signals.request_finished.receivers
-                and getattr(app.response_class, "_direct", False)
-            ):
+            if request.method != "HEAD":
                 # PERF: no Response and Headers objects for a body nobody else sees; the adapter sends it.
-                return rv.encode() if rv_type is str else rv  # type: ignore[union-attr]
+                plain = plain_body(app, ctx, rv)
+                if plain is not None:
+                    return plain
             return _finalize_inline(app, ctx, rv)  # type: ignore[no-any-return]
         except Exception as e:
             error = e

@@ -313,3 +313,53 @@ def test_str_and_bytes_bodies_read_the_same(app: Erlen, serve: Served) -> None:
     with request_finished.connected_to(on_finished, app):
         assert serve.get("/text").data == "héllo".encode()
     assert finished == [200]
+
+
+def test_dict_and_list_bodies_read_the_same(app: Erlen, serve: Served) -> None:
+    """A dict or list from a view: the JSON response's exact headers and body under both protocols, HEAD
+    included; debug indentation, a provider subclass with its own ``response`` and after_this_request still
+    apply."""
+    from erlen import after_this_request
+    from erlen.json.provider import DefaultJSONProvider
+
+    @app.route("/dict")
+    async def as_dict() -> dict[str, t.Any]:
+        return {"b": 1, "a": [1, 2], "é": None}
+
+    @app.route("/list")
+    def as_list() -> list[int]:
+        return [3, 2, 1]
+
+    @app.route("/hooked")
+    async def hooked() -> dict[str, int]:
+        @after_this_request
+        def tag(response: Response) -> Response:
+            response.headers["X-Tag"] = "yes"
+            return response
+
+        return {"x": 1}
+
+    for path, body in (("/dict", b'{"a":[1,2],"b":1,"\\u00e9":null}\n'), ("/list", b"[3,2,1]\n")):
+        got = serve.get(path)
+        assert (got.status_code, got.data) == (200, body)
+        assert got.headers["Content-Type"] == "application/json"
+        assert got.headers["Content-Length"] == str(len(body))
+        assert sorted(k.lower() for k, _ in got.headers.items()) == ["content-length", "content-type"]
+        head = serve.request("HEAD", path)
+        assert (head.status_code, head.data) == (200, b"")
+        assert head.headers["Content-Length"] == str(len(body))
+    assert serve.get("/hooked").headers["X-Tag"] == "yes"
+
+    app.json.compact = False  # type: ignore[attr-defined]
+    assert serve.get("/list").data == b"[\n  3,\n  2,\n  1\n]\n"
+
+    class TaggingProvider(DefaultJSONProvider):
+        def response(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            response = super().response(*args, **kwargs)
+            response.headers["X-Provider"] = "mine"
+            return response
+
+    app.json = TaggingProvider(app)
+    got = serve.get("/dict")
+    assert got.headers["X-Provider"] == "mine"
+    assert got.data == b'{"a":[1,2],"b":1,"\\u00e9":null}\n'

@@ -174,23 +174,39 @@ class DefaultJSONProvider(JSONProvider):
             obj = args[0]
         else:
             obj = self._prepare_response_obj(args, kwargs)
-        compact = self.compact
-        indent = bool(self._app.debug) if compact is None else not compact
-        if type(self).dumps is DefaultJSONProvider.dumps:
-            # PERF: the common case (a dict returned from a view) is one encode with a prebuilt encoder.
-            encoders = self.__dict__.get("_encoders") or self._build_encoders()
-            body = encoders[2 if indent else 1].encode(obj)
-        elif indent:
+        response_class: t.Any = getattr(self._app, "response_class")  # declared by the concrete app
+        if type(self).dumps is DefaultJSONProvider.dumps and getattr(response_class, "_direct", False):
+            # PERF: a complete JSON body needs none of the general constructor's work.
+            return response_class._with_body(*self._encode(obj))  # type: ignore[no-any-return]
+        if self._indent_response():
             body = self.dumps(obj, indent=2)
         else:
             body = self.dumps(obj, separators=(",", ":"))
-        response_class: t.Any = getattr(self._app, "response_class")  # declared by the concrete app
-        if getattr(response_class, "_direct", False):
-            # PERF: a complete JSON body needs none of the general constructor's work.
-            mimetype = self.mimetype
-            content_type = mimetype if mimetype == "application/json" else get_content_type(mimetype, "utf-8")
-            return response_class._with_body(f"{body}\n".encode(), content_type)  # type: ignore[no-any-return]
         return response_class(f"{body}\n", mimetype=self.mimetype)  # type: ignore[no-any-return]
+
+    def _encode(self, obj: t.Any) -> tuple[bytes, str]:
+        """The body and Content-Type of :meth:`response` for ``obj``, with this class's own ``dumps``.
+
+        # PERF: the common case (a dict returned from a view) is one encode with a prebuilt encoder.
+        """
+        compact = self.compact
+        indent = bool(self._app.debug) if compact is None else not compact
+        encoders = self.__dict__.get("_encoders") or self._build_encoders()
+        body = encoders[2 if indent else 1].encode(obj)
+        mimetype = self.mimetype
+        content_type = mimetype if mimetype == "application/json" else get_content_type(mimetype, "utf-8")
+        return f"{body}\n".encode(), content_type
+
+    def complete_body(self, obj: t.Any) -> tuple[bytes, str] | None:
+        """The body and Content-Type :meth:`response` would give ``obj``, or None when a subclass changes
+        ``response`` or ``dumps`` (then only a response object says what is sent).
+
+        # PERF: lets the request path send a returned dict or list without building a response object.
+        """
+        cls = type(self)
+        if cls.response is not DefaultJSONProvider.response or cls.dumps is not DefaultJSONProvider.dumps:
+            return None
+        return self._encode(obj)
 
 
 class OrjsonProvider(DefaultJSONProvider):
