@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json as _stdlib_json
 import re
 import typing as t
 
@@ -29,6 +30,7 @@ from werkzeug.wsgi import _get_server
 from . import json
 from ._lazy import first_use
 from .globals import _cv_app
+from .json.provider import DefaultJSONProvider
 from .sansio.formdata import empty_fields, parse_fields
 from .sansio.scaffold import _blueprint_chain
 
@@ -305,6 +307,23 @@ _FORM_MEMBERS = (
 )
 
 
+#: What ``Request.get_json`` relies on; a subclass that changes any of them gets Werkzeug's general path.
+_JSON_MEMBERS = ("get_data", "is_json", "on_json_loading_failed", "_cached_json", *_FORM_MEMBERS)
+
+#: What ``json.loads`` decodes with when given no options.
+_JSON_DECODER = _stdlib_json.JSONDecoder()
+_JSON_OPENERS = (b"{", b"[")
+
+
+def _loads_utf8_object(data: bytes) -> t.Any:
+    """``json.loads(data)`` for a body that starts ``{`` or ``[`` followed by a non-NUL byte.
+
+    # PERF: for such bytes ``json.detect_encoding`` always answers UTF-8 (no BOM, not UTF-16/32), so the
+    detection and ``json.loads``' own dispatch are skipped.
+    """
+    return _JSON_DECODER.decode(data.decode("utf-8", "surrogatepass"))
+
+
 class Request(RequestBase):
     """The request object: Werkzeug's request plus the route match and the app's body limits.
 
@@ -319,11 +338,14 @@ class Request(RequestBase):
     _direct_form: t.ClassVar[bool] = True
     #: True when this class keeps Erlen's ``query_string``, so ``args`` may read the environ directly.
     _direct_args: t.ClassVar[bool] = True
+    #: True when this class keeps the members ``get_json`` relies on, so a JSON body is parsed directly.
+    _direct_json: t.ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._direct_form = all(getattr(cls, name) is getattr(Request, name) for name in _FORM_MEMBERS)
         cls._direct_args = cls.query_string is Request.query_string
+        cls._direct_json = all(getattr(cls, name) is getattr(Request, name) for name in _JSON_MEMBERS)
 
     #: The matched URL rule, or None before matching or when matching failed.
     url_rule: Rule | None = None
@@ -487,6 +509,29 @@ class Request(RequestBase):
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
         """Parse the body as JSON; deeply nested input is a 400, not a crash."""
+        if (
+            cache
+            and not force
+            and not silent
+            and self._direct_json
+            and self._cached_json[0] is Ellipsis
+            and self.is_json
+            and getattr(type(self.json_module), "loads", None) is DefaultJSONProvider.loads
+        ):
+            # PERF: the usual call, ``request.json`` on a JSON body with the default provider: Werkzeug's steps
+            # (read and cache the body, decode, cache the result) without its dispatch. Anything unusual,
+            # errors included, takes the general path below, which answers it as before.
+            data = self.__dict__.get("_cached_data")
+            if data is None:
+                data = self.get_data()
+            if data[:1] in _JSON_OPENERS and data[1:2] != b"\x00":
+                try:
+                    rv = _loads_utf8_object(data)
+                except (ValueError, RecursionError):
+                    pass
+                else:
+                    self._cached_json = (rv, rv)
+                    return rv
         try:
             return super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError as e:
