@@ -157,8 +157,8 @@ def plain_body(app: Erlen, ctx: RequestContext, rv: t.Any) -> tuple[bytes, str] 
             return None
         return (rv.encode() if rv_type is str else rv), content_type
     if rv_type is dict or rv_type is list:
-        complete_body = getattr(app.json, "complete_body", None)
-        return None if complete_body is None else complete_body(rv)
+        encode = getattr(app.json, "_complete_body", None)
+        return None if encode is None else encode(rv)
     return None
 
 

@@ -197,7 +197,7 @@ class DefaultJSONProvider(JSONProvider):
         content_type = mimetype if mimetype == "application/json" else get_content_type(mimetype, "utf-8")
         return f"{body}\n".encode(), content_type
 
-    def complete_body(self, obj: t.Any) -> tuple[bytes, str] | None:
+    def _complete_body(self, obj: t.Any) -> tuple[bytes, str] | None:
         """The body and Content-Type :meth:`response` would give ``obj``, or None when a subclass changes
         ``response`` or ``dumps`` (then only a response object says what is sent).
 
