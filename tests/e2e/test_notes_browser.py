@@ -144,13 +144,21 @@ def test_debugger_page_asks_for_the_pin(browser: WebDriver, start_server: t.Call
 
     # The page asked the server to print the PIN; entering it unlocks the console.
     deadline = time.monotonic() + WAIT_SECONDS
-    while not (match := re.search(r"Debugger pin(?: code)?: ([\d-]+)", server.output(), re.IGNORECASE)):
+    # The whole line: the output is read as it arrives, and half a PIN is a wrong PIN.
+    while not (match := re.search(r"Debugger pin(?: code)?: ([\d-]+)\r?\n", server.output(), re.IGNORECASE)):
         if time.monotonic() > deadline:
             pytest.fail(f"the server never printed the PIN:\n{server.output()}")
         time.sleep(0.05)
     pin_input.send_keys(match.group(1))
     css(browser, '.pin-prompt input[type="submit"]').click()
-    wait_for(browser, lambda _: not pin_prompt.is_displayed())
+    # The page records the server's answer in EVALEX_TRUSTED, then fades the prompt out. The fade runs on
+    # requestAnimationFrame, which headless Chromium sometimes stops after one frame, so the answer is what is
+    # checked, and then that the fade began.
+    wait_for(browser, lambda driver: driver.execute_script("return EVALEX_TRUSTED === true"))
+    wait_for(
+        browser,
+        lambda _: not pin_prompt.is_displayed() or float(pin_prompt.value_of_css_property("opacity")) < 1,
+    )
     console_input = wait_for(
         browser, lambda driver: driver.find_element(By.CSS_SELECTOR, "pre.console input")
     )
