@@ -24,13 +24,27 @@ async def receive_body(mixin: ASGIMixin, environ: dict[str, t.Any], receive: Rec
     """Receive the whole body into memory or a temporary file (set as ``wsgi.input``).
 
     BODY_TIMEOUT bounds the whole body: a timer cancels this task at the deadline and the cancellation
-    becomes 408. # PERF: one timer per body rather than ``wait_for`` (a task) per message.
+    becomes 408. # PERF: one timer per body rather than ``wait_for`` (a task) per message; and none at all when
+    the body is already there (the first ``receive()`` completes without waiting), the usual small request.
     """
     config = mixin.config  # type: ignore[attr-defined]
     limit: int | None = config["MAX_CONTENT_LENGTH"]
     declared = environ.get("CONTENT_LENGTH")
     if limit is not None and declared and declared.isdigit() and int(declared) > limit:
         raise RequestEntityTooLarge()
+    # The first receive() runs one step here: if it has its message at once, nothing can time out.
+    steps = receive().__await__()
+    message: Message | None
+    try:
+        pending = next(steps)
+    except StopIteration as done:
+        message = done.value
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            stream = _single_message_body(environ, message, limit, config)
+            if stream is not None:
+                return stream
+    else:
+        message = None
     timeout: float | None = config.get("BODY_TIMEOUT", 60)
     # PERF: the loop from the task; each ``get_running_loop`` call checks the process id (a system call).
     task = asyncio.current_task()
@@ -40,24 +54,15 @@ async def receive_body(mixin: ASGIMixin, environ: dict[str, t.Any], receive: Rec
         deadlines = mixin._body_deadlines
         if deadlines is None or deadlines.loop is not loop:
             deadlines = mixin._body_deadlines = BodyDeadlines(loop)
-        # PERF: ``deadlines.add`` written out (one call less per body).
-        deadline = loop.time() + timeout
-        deadlines.waiting[task] = deadline
-        if deadlines.timer is None or deadline < deadlines.timer_at:
-            deadlines._arm(deadline)
+        deadlines.add(task, timeout)
     spool: list[t.IO[bytes]] = []
     try:
-        message = await receive()
-        if message["type"] == "http.request" and not message.get("more_body", False):
-            # PERF: the usual small body arrives in one message; no chunk loop.
-            chunk: bytes = message.get("body", b"")
-            size = len(chunk)
-            if (limit is None or size <= limit) and size <= config.get("ASGI_BODY_MEMORY_LIMIT", 1048576):
-                stream = BytesIO(chunk)
-                environ["wsgi.input"] = stream
-                environ["CONTENT_LENGTH"] = str(size)
-                environ["wsgi.input_terminated"] = True
-                return stream
+        if message is None:
+            message = await _Resumed(steps, pending)
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                stream = _single_message_body(environ, message, limit, config)
+                if stream is not None:
+                    return stream
         return await _receive_chunks(mixin, environ, receive, limit, config, spool, message)
     except asyncio.CancelledError:
         if deadlines is None or not deadlines.expired(task):
@@ -72,10 +77,62 @@ async def receive_body(mixin: ASGIMixin, environ: dict[str, t.Any], receive: Rec
         raise
     finally:
         if deadlines is not None:
-            # PERF: ``deadlines.discard`` written out; a task is in ``timed_out`` only after the timer fired.
-            deadlines.waiting.pop(task, None)  # type: ignore[arg-type]
-            if deadlines.timed_out:
-                deadlines.timed_out.discard(task)
+            deadlines.discard(task)
+
+
+def _single_message_body(
+    environ: dict[str, t.Any], message: Message, limit: int | None, config: t.Any
+) -> t.IO[bytes] | None:
+    """The body of a request that arrived in one message, in memory; None when it must go the long way
+    (over the cap, or large enough to spool)."""
+    chunk: bytes = message.get("body", b"")
+    size = len(chunk)
+    if (limit is not None and size > limit) or size > config.get("ASGI_BODY_MEMORY_LIMIT", 1048576):
+        return None
+    stream = BytesIO(chunk)
+    environ["wsgi.input"] = stream
+    environ["CONTENT_LENGTH"] = str(size)
+    environ["wsgi.input_terminated"] = True
+    return stream
+
+
+class _Resumed:
+    """The rest of an awaitable whose first step already ran and yielded ``pending``.
+
+    Awaiting this finishes it exactly as ``await`` would (the ``yield from`` expansion of PEP 380): values are
+    sent on, exceptions (cancellation) thrown in, and servers' awaitables that are plain iterators (granian's)
+    work too.
+    """
+
+    __slots__ = ("pending", "steps")
+
+    def __init__(self, steps: t.Iterator[t.Any], pending: t.Any) -> None:
+        self.steps = steps
+        self.pending = pending
+
+    def __await__(self) -> t.Generator[t.Any, t.Any, t.Any]:
+        steps, signal = self.steps, self.pending
+        while True:
+            try:
+                value = yield signal
+            except GeneratorExit:
+                close = getattr(steps, "close", None)
+                if close is not None:
+                    close()
+                raise
+            except BaseException as e:
+                throw = getattr(steps, "throw", None)
+                if throw is None:
+                    raise
+                try:
+                    signal = throw(e)
+                except StopIteration as done:
+                    return done.value
+                continue
+            try:
+                signal = next(steps) if value is None else steps.send(value)  # type: ignore[attr-defined]
+            except StopIteration as done:
+                return done.value
 
 
 async def _receive_chunks(

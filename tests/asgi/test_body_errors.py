@@ -169,3 +169,78 @@ def test_one_timer_serves_every_body_deadline() -> None:
         "later": "timed out",
         "patient": "done",
     }
+
+
+def test_receive_body_without_and_with_waiting() -> None:
+    """The first receive() is stepped once by hand: a message that is there at once needs no timer; one that
+    must be waited for is awaited exactly as ``await`` would, for coroutines and for plain-iterator awaitables
+    (granian's), values, results and cancellation included (the 408 of BODY_TIMEOUT)."""
+    import asyncio
+
+    from erlen.asgi_body import receive_body
+
+    app = Erlen("stepped")
+    app.config.update(BODY_TIMEOUT=0.1)
+    message = {"type": "http.request", "body": b"payload", "more_body": False}
+
+    class IteratorAwaitable:
+        """Like a server's native awaitable: ``__await__`` gives an iterator with no send() or throw()."""
+
+        def __init__(self, future: asyncio.Future[t.Any]) -> None:
+            self.future = future
+
+        def __await__(self) -> t.Any:
+            return self
+
+        def __iter__(self) -> t.Any:
+            return self
+
+        def __next__(self) -> t.Any:
+            if not self.future.done():
+                return next(iter(self.future))
+            raise StopIteration(self.future.result())
+
+    async def scenario() -> list[t.Any]:
+        loop = asyncio.get_running_loop()
+        results: list[t.Any] = []
+
+        async def ready() -> dict[str, t.Any]:
+            return message
+
+        async def later() -> dict[str, t.Any]:
+            await asyncio.sleep(0.01)
+            return message
+
+        def native_later() -> IteratorAwaitable:
+            future = loop.create_future()
+            loop.call_later(0.01, future.set_result, message)
+            return IteratorAwaitable(future)
+
+        stopped: list[str] = []
+
+        async def never() -> dict[str, t.Any]:
+            try:
+                await asyncio.sleep(5)
+            finally:
+                stopped.append("receive saw the cancellation")
+            return message
+
+        for receive in (ready, later, native_later):
+            environ: dict[str, t.Any] = {"CONTENT_LENGTH": "7"}
+            stream = await receive_body(app, environ, receive)  # type: ignore[arg-type]
+            results.append((stream.read(), environ["CONTENT_LENGTH"]))
+        assert app._body_deadlines is None or not app._body_deadlines.waiting
+        try:
+            await receive_body(app, {"CONTENT_LENGTH": "7"}, never)  # type: ignore[arg-type]
+        except Exception as e:
+            results.append(type(e).__name__)
+        results.append(stopped)
+        return results
+
+    assert asyncio.run(scenario()) == [
+        (b"payload", "7"),
+        (b"payload", "7"),
+        (b"payload", "7"),
+        "RequestTimeout",
+        ["receive saw the cancellation"],
+    ]
