@@ -217,3 +217,56 @@ def test_orjson_provider_is_opt_in(app: StandInApp) -> None:
     assert provider.response({"a": 1}).get_data() == b'{"a":1}\n'
     app.debug = True
     assert provider.response({"a": 1}).get_data() == b'{\n  "a": 1\n}\n'
+
+
+@dataclasses.dataclass
+class _Point:
+    x: int
+    y: float
+
+
+_ONE_SHOT_VALUES: list[t.Any] = [
+    {"b": 1, "a": [1, 2.5, None, True, False], "é": "ünïcode \u2028 \x00"},
+    [1.0, float("nan"), float("inf"), -float("inf"), 1e300, -0.0],
+    {1: "int key", "2": "str key", 3.5: "float key", False: "bool key", None: "none key"},
+    {"nested": {"deeper": [{"deepest": []}, {}]}},
+    'a top-level string with "quotes" and \\ backslashes',
+    42,
+    None,
+    {"when": datetime.datetime(2026, 11, 24, 6, 30, tzinfo=datetime.timezone.utc), "id": uuid.UUID(int=7)},
+    {"amount": decimal.Decimal("10.50"), "point": _Point(1, 2.5), "html": Markup("<b>x</b>")},
+    (1, 2, 3),
+]
+
+
+@pytest.mark.parametrize("value", _ONE_SHOT_VALUES, ids=[str(i) for i in range(len(_ONE_SHOT_VALUES))])
+@pytest.mark.parametrize("sort_keys", [True, False])
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_one_shot_encoder_matches_json_encoder(value: t.Any, sort_keys: bool, ensure_ascii: bool) -> None:
+    """The prebuilt compact encoder gives ``JSONEncoder.encode``'s text, or raises its exception."""
+    from erlen.json.provider import _default, _one_shot
+
+    settings: dict[str, t.Any] = {"default": _default, "sort_keys": sort_keys, "ensure_ascii": ensure_ascii}
+    reference = stdlib_json.JSONEncoder(**settings, separators=(",", ":"))
+    fast = _one_shot(stdlib_json.JSONEncoder(**settings, separators=(",", ":")))
+    try:
+        expected: t.Any = reference.encode(value)
+    except Exception as e:
+        with pytest.raises(type(e)):
+            fast(value)
+        return
+    assert fast(value) == expected
+
+
+def test_one_shot_encoder_refuses_circular_data_every_time() -> None:
+    from erlen.json.provider import _default, _one_shot
+
+    fast = _one_shot(stdlib_json.JSONEncoder(default=_default, separators=(",", ":")))
+    loop: list[t.Any] = []
+    loop.append(loop)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Circular reference"):
+            fast(loop)
+    # The markers of a failed call do not leak into the next one.
+    shared = [1]
+    assert fast([shared, shared]) == "[[1],[1]]"
