@@ -240,7 +240,17 @@ class Erlen(ASGIMixin, App):
         binding = self._bind(host, request.scheme, request.root_path, server_name)
         if len(self._adapter_bindings) >= _ADAPTER_CACHE_SIZE:
             self._adapter_bindings.clear()
+            self._bindings_by_host.clear()
         self._adapter_bindings[key] = binding
+        raw_host = environ.get("HTTP_HOST")
+        if raw_host and trusted_hosts is None:
+            self._bindings_by_host[raw_host] = (
+                request.scheme,
+                request.root_path,
+                server_name,
+                self.subdomain_matching,
+                binding,
+            )
         return binding
 
     def _bind(

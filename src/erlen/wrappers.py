@@ -701,6 +701,10 @@ _DIRECT_MEMBERS = (
 )
 
 
+#: ``"200 OK"`` and the like: the status line Werkzeug makes for each code it knows.
+_STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}
+
+
 class Response(ResponseBase):
     """The response object: Werkzeug's, with HTML as the default type and the app's cookie-size limit."""
 
@@ -737,7 +741,7 @@ class Response(ResponseBase):
         else:
             headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         self.headers = headers
-        self._status = f"{status} {HTTP_STATUS_CODES[status].upper()}"
+        self._status = _STATUS_LINES.get(status) or f"{status} {HTTP_STATUS_CODES[status].upper()}"
         self._status_code = status
         self.direct_passthrough = False
         self._on_close = []

@@ -228,6 +228,11 @@ class App(Scaffold):
         self._got_first_request = False
         #: (host, scheme, root, ...) -> resolved URL-adapter binding; see ``create_url_adapter``.
         self._adapter_bindings: dict[tuple[t.Any, ...], tuple[str, str, str | None, str]] = {}
+        #: The same bindings by raw Host header, for apps without TRUSTED_HOSTS: ``host -> (scheme, root_path,
+        #: SERVER_NAME, subdomain_matching, binding)``; the entry holds while the other four are unchanged.
+        self._bindings_by_host: dict[
+            str, tuple[str, str, str | None, bool, tuple[str, str, str | None, str]]
+        ] = {}
         #: function -> its synchronous caller; see ``_sync_caller``.
         self._sync_callers: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
         if self.has_static_folder:

@@ -75,13 +75,13 @@ class RouteMap(Map):
             return None
         rule, index, converters = target
         values: dict[str, t.Any] = {}
-        for name, converter in converters:
+        for name, to_python in converters:
             value = found.group(index)
             index += 1
-            if converter is not None:
+            if to_python is not None:
                 try:
-                    value = converter.to_python(value)
-                except ValidationError:
+                    value = to_python(value)
+                except (ValidationError, ValueError):  # refused: Werkzeug decides (as a 404 or another rule)
                     return None
             values[name] = value
         if rule.defaults:
@@ -117,6 +117,8 @@ class RouteMap(Map):
             if siblings_with_defaults:
                 continue
             path = rule.rule
+            if not path.isascii() or path.startswith("//"):
+                continue  # the request path may be spelled otherwise in PATH_INFO; the matchers decide
             if path in table:
                 ambiguous.add(path)
             table[path] = rule
