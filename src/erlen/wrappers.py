@@ -20,7 +20,7 @@ from werkzeug.datastructures import (
 )
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
-from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header, parse_cookie
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData, State
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as RequestBase
@@ -31,6 +31,7 @@ from . import json
 from ._lazy import first_use
 from .globals import _cv_app
 from .json.provider import DefaultJSONProvider
+from .sansio.cookies import parse_cookie
 from .sansio.formdata import empty_fields, parse_fields
 from .sansio.scaffold import _blueprint_chain
 
@@ -422,6 +423,7 @@ class Request(RequestBase):
 
         # PERF: WSGI servers (and Erlen's ASGI adapter) deliver every Cookie header joined in one HTTP_COOKIE,
         # so it is parsed directly; Werkzeug collects it through the header view, walking the whole environ.
+        Erlen's parser (:mod:`erlen.sansio.cookies`) gives Werkzeug's result, splitting usual headers in C.
         """
         return parse_cookie(self.environ.get("HTTP_COOKIE", ""), cls=self.dict_storage_class)  # type: ignore[return-value]
 
