@@ -11,8 +11,12 @@ import typing as t
 import warnings
 
 import pytest
+from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from erlen import Erlen, Response, make_response, request
+from erlen import Erlen, Response, make_response, request, send_from_directory, wrappers
 from erlen.wrappers import Request
 
 CHUNKED = {"CONTENT_LENGTH": "", "wsgi.input_terminated": True}
@@ -295,6 +299,94 @@ def test_normal_accept_headers_keep_werkzeug_semantics(app: Erlen) -> None:
         assert request.accept_mimetypes.best == "text/html"
         assert request.accept_mimetypes["application/json"] == 0.9
         assert request.accept_languages.best_match(["fr", "de"]) == "fr"
+
+
+# C9: long Range headers -----------------------------------------------------------------------------------
+
+BODY = bytes(range(256)) * 4
+RANGE_HEADERS = [
+    "bytes=0-5",
+    "bytes=-10",
+    "bytes=1000-",
+    "bytes=2000-3000",
+    "bytes=0-5,10-15",
+    "bytes=5-0",
+    "items=0-5",
+    "bytes=" + ",".join(f"{i * 10}-{i * 10 + 5}" for i in range(5000)),
+    "bytes=" + ",".join("0-60000" for _ in range(2000)),
+    "bytes=0-5" + "," * 3000,
+    "bytes=0-" + "9" * 3000,
+    "bytes=-" + "9" * 3000,
+    "x," * 2000 + "bytes=0-5",
+    "bytes=" + "0-5 , " * 500 + "junk",
+    "bytes=" + ",".join(f"{i * 10}-{i * 10 + 5}" for i in range(64)) + "," + "x" * 3000,
+]
+
+
+def conditional(response_class: type[t.Any], environ: dict[str, t.Any]) -> tuple[t.Any, ...]:
+    """What ``make_conditional`` answers for a complete body: status, headers and the body sent."""
+    response = response_class(BODY, mimetype="application/octet-stream")
+    try:
+        response = response.make_conditional(environ, accept_ranges=True, complete_length=len(BODY))
+    except HTTPException as e:
+        return e.code, e.get_headers(environ)
+    headers = sorted((k, v) for k, v in response.headers.items() if k != "Date")
+    return response.status_code, headers, response.get_data()
+
+
+@pytest.mark.parametrize("value", RANGE_HEADERS, ids=lambda value: value[:24] + f"...{len(value)}")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_make_conditional_answers_as_werkzeug(value: str, method: str) -> None:
+    environ = EnvironBuilder(method=method, headers={"Range": value}).get_environ()
+    assert conditional(Response, dict(environ)) == conditional(WerkzeugResponse, dict(environ))
+
+
+def test_make_conditional_leaves_the_request_environ_alone() -> None:
+    value = RANGE_HEADERS[7]
+    environ = EnvironBuilder(headers={"Range": value}).get_environ()
+    request_object = Request(environ)
+    with pytest.raises(RequestedRangeNotSatisfiable):
+        Response(BODY).make_conditional(request_object, accept_ranges=True, complete_length=len(BODY))
+    assert environ["HTTP_RANGE"] == value
+    assert request_object.range is not None and len(request_object.range.ranges) == 64
+
+
+@pytest.mark.parametrize("value", RANGE_HEADERS, ids=lambda value: value[:24] + f"...{len(value)}")
+def test_request_range_reads_the_first_64_ranges(value: str) -> None:
+    environ = EnvironBuilder(headers={"Range": value}).get_environ()
+    ours, theirs = Request(environ).range, WerkzeugRequest(environ).range
+    if len(value) < 2048:
+        assert (ours and (ours.units, ours.ranges)) == (theirs and (theirs.units, theirs.ranges))
+    elif ours is not None:
+        assert len(ours.ranges) <= 64
+        assert theirs is None or ours.ranges == theirs.ranges[: len(ours.ranges)]
+
+
+def test_send_file_answers_a_range_storm_with_416(app: Erlen, tmp_path: t.Any) -> None:
+    (tmp_path / "data.bin").write_bytes(BODY)
+    app.root_path = str(tmp_path)
+
+    @app.get("/file")
+    def file() -> t.Any:
+        return send_from_directory(str(tmp_path), "data.bin", conditional=True)
+
+    client = app.test_client()
+    storm = client.get("/file", headers={"Range": RANGE_HEADERS[7]})
+    assert storm.status_code == 416
+    assert storm.headers["Content-Range"] == f"bytes */{len(BODY)}"
+    storm.close()
+    single = client.get("/file", headers={"Range": "bytes=10-19"})
+    assert single.status_code == 206
+    assert single.data == BODY[10:20]
+    single.close()
+
+
+def test_make_conditional_keeps_responses_on_the_direct_path() -> None:
+    class Plain(Response):
+        pass
+
+    assert Response._direct and Plain._direct
+    assert "make_conditional" not in wrappers._DIRECT_MEMBERS
 
 
 def test_chunked_body_under_cap_arrives_whole(form_app: Erlen) -> None:

@@ -17,10 +17,11 @@ from werkzeug.datastructures import (
     LanguageAccept,
     MIMEAccept,
     MultiDict,
+    Range,
 )
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
-from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header, parse_cookie
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header, parse_range_header
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData, State
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as RequestBase
@@ -31,6 +32,7 @@ from . import json
 from ._lazy import first_use
 from .globals import _cv_app
 from .json.provider import DefaultJSONProvider
+from .sansio.cookies import parse_cookie
 from .sansio.formdata import empty_fields, parse_fields
 from .sansio.scaffold import _blueprint_chain
 
@@ -248,17 +250,21 @@ class _FormDataParser(FormDataParser):
         return stream, form, files
 
 
-#: Accept-* headers are parsed up to this many entries; the rest of a pathological header is ignored.
-_MAX_ACCEPT_ENTRIES = 64
+#: Accept-* and Range headers are parsed up to this many entries; the rest of a pathological header is ignored.
+_MAX_LIST_ENTRIES = 64
 #: Headers shorter than this cannot hold more entries than the cap worth truncating; they parse unchanged.
-_ACCEPT_TRUNCATE_FROM = 2048
+_TRUNCATE_FROM = 2048
 
 
-def _accept_value(value: str | None) -> str | None:
-    """The first :data:`_MAX_ACCEPT_ENTRIES` entries of a long Accept-* header (Django CVE-2023-23969)."""
-    if value is None or len(value) < _ACCEPT_TRUNCATE_FROM:
+def _first_entries(value: str | None) -> str | None:
+    """The first :data:`_MAX_LIST_ENTRIES` comma-separated entries of a long header, else ``value`` itself.
+
+    Werkzeug parses every entry of Accept-* (Django CVE-2023-23969) and Range (Starlette CVE-2025-62727)
+    headers in a Python loop; a header of thousands of entries then costs milliseconds per request.
+    """
+    if value is None or len(value) < _TRUNCATE_FROM:
         return value
-    return ",".join(value.split(",", _MAX_ACCEPT_ENTRIES)[:_MAX_ACCEPT_ENTRIES])
+    return ",".join(value.split(",", _MAX_LIST_ENTRIES)[:_MAX_LIST_ENTRIES])
 
 
 class _AppLimit:
@@ -422,6 +428,7 @@ class Request(RequestBase):
 
         # PERF: WSGI servers (and Erlen's ASGI adapter) deliver every Cookie header joined in one HTTP_COOKIE,
         # so it is parsed directly; Werkzeug collects it through the header view, walking the whole environ.
+        Erlen's parser (:mod:`erlen.sansio.cookies`) gives Werkzeug's result, splitting usual headers in C.
         """
         return parse_cookie(self.environ.get("HTTP_COOKIE", ""), cls=self.dict_storage_class)  # type: ignore[return-value]
 
@@ -494,22 +501,27 @@ class Request(RequestBase):
     @cached_property
     def accept_mimetypes(self) -> MIMEAccept:
         """The Accept header's media types; a pathological header is read up to its first 64 entries."""
-        return parse_accept_header(_accept_value(self.headers.get("Accept")), MIMEAccept)
+        return parse_accept_header(_first_entries(self.headers.get("Accept")), MIMEAccept)
 
     @cached_property
     def accept_charsets(self) -> CharsetAccept:
         """The Accept-Charset header's charsets, up to the first 64 entries."""
-        return parse_accept_header(_accept_value(self.headers.get("Accept-Charset")), CharsetAccept)
+        return parse_accept_header(_first_entries(self.headers.get("Accept-Charset")), CharsetAccept)
 
     @cached_property
     def accept_encodings(self) -> Accept:
         """The Accept-Encoding header's codings, up to the first 64 entries."""
-        return parse_accept_header(_accept_value(self.headers.get("Accept-Encoding")), Accept)
+        return parse_accept_header(_first_entries(self.headers.get("Accept-Encoding")), Accept)
 
     @cached_property
     def accept_languages(self) -> LanguageAccept:
         """The Accept-Language header's languages, up to the first 64 entries."""
-        return parse_accept_header(_accept_value(self.headers.get("Accept-Language")), LanguageAccept)
+        return parse_accept_header(_first_entries(self.headers.get("Accept-Language")), LanguageAccept)
+
+    @cached_property
+    def range(self) -> Range | None:
+        """The Range header, parsed up to its first 64 ranges (Werkzeug serves a single range anyway)."""
+        return parse_range_header(_first_entries(self.headers.get("Range")))
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
         """Parse the body as JSON; deeply nested input is a 400, not a crash."""
@@ -753,6 +765,26 @@ class Response(ResponseBase):
         headers = super().get_wsgi_headers(environ)
         check_headers(headers.to_wsgi_list())
         return headers
+
+    def make_conditional(
+        self,
+        request_or_environ: WSGIEnvironment | RequestBase,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Werkzeug's, with a long Range header read up to its first 64 ranges (matrix C9).
+
+        Werkzeug serves one range: a header of two or more is a 416 whatever follows, so the answer is the
+        same, without parsing thousands of ranges first.
+        """
+        environ = request_or_environ if isinstance(request_or_environ, dict) else request_or_environ.environ
+        value = environ.get("HTTP_RANGE")
+        trimmed = _first_entries(value)
+        if trimmed is not value:
+            # A shallow copy: the request's own environ keeps the header as it came.
+            environ = {**environ, "HTTP_RANGE": trimmed}
+        super().make_conditional(environ, accept_ranges, complete_length)
+        return self
 
     def set_cookie(self, key: str, value: str = "", *args: t.Any, **kwargs: t.Any) -> None:
         """Set a cookie; one over MAX_COOKIE_SIZE is a warning, and an error in debug mode.

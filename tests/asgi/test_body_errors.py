@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+import threading
 import typing as t
+from types import SimpleNamespace
 
 import pytest
 
-from erlen import Blueprint, Erlen, g, request
+from erlen import Blueprint, Erlen, asgi_body, g, request
 from erlen.asgi_testing import ASGIClient
+from erlen.wrappers import Request
 
 
 def _app(async_handlers: bool) -> tuple[Erlen, list[str]]:
@@ -130,6 +134,74 @@ def test_large_form_parsed_in_the_pool_for_async_views() -> None:
         assert seen == ["True"]
         assert client.post("/files", data=_many_parts(5, 4096), headers=headers).status_code == 413
         assert client.post("/ignore", data=_many_parts(5, 4096), headers=headers).status_code == 200
+
+
+class _ClosedWhere:
+    """A temporary file that records which thread closed it."""
+
+    def __init__(self, file: t.IO[bytes], closers: dict[str, str]) -> None:
+        self._file = file
+        self._closers = closers
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._file, name)
+
+    def close(self) -> None:
+        self._closers["body"] = threading.current_thread().name
+        self._file.close()
+
+
+@pytest.mark.parametrize("teardown", [False, True])
+def test_spooled_body_and_uploads_are_closed_in_the_pool(
+    monkeypatch: pytest.MonkeyPatch, teardown: bool
+) -> None:
+    """H10: a spooled body and the uploads parsed from it are closed in the pool (freeing a large temporary file
+    takes milliseconds); teardown functions still see the uploads open, and a small body is closed as before."""
+    closers: dict[str, str] = {}
+    real_temporary_file = tempfile.TemporaryFile
+    monkeypatch.setattr(
+        asgi_body,
+        "tempfile",
+        SimpleNamespace(TemporaryFile=lambda: _ClosedWhere(real_temporary_file(), closers)),
+    )
+
+    class ClosingRequest(Request):
+        def close(self) -> None:
+            closers["request"] = threading.current_thread().name
+            super().close()
+
+    app = Erlen("spooled_close")
+    app.request_class = ClosingRequest
+    app.config.update(ASGI_BODY_MEMORY_LIMIT=1024, MAX_CONTENT_LENGTH=None)
+    uploads: list[t.Any] = []
+    open_at_teardown: list[bool] = []
+
+    @app.post("/files")
+    async def files() -> str:
+        uploads.extend(request.files.values())
+        return ",".join(sorted(request.files))
+
+    if teardown:
+
+        @app.teardown_request
+        def check(error: BaseException | None) -> None:
+            open_at_teardown.append(not any(upload.stream.closed for upload in uploads))
+
+    headers = [("content-type", "multipart/form-data; boundary=b")]
+    with ASGIClient(app) as client:
+        assert client.post("/files", data=_many_parts(2, 4096), headers=headers).data == b"f0,f1"
+        app._pool().shutdown(wait=True)  # the unawaited close of the body has run
+        app._executor = None  # a fresh pool for the next request
+        assert closers["request"].startswith("erlen-sync")
+        assert closers["body"].startswith("erlen-sync")
+        assert uploads and all(upload.stream.closed for upload in uploads)
+        assert open_at_teardown == ([True] if teardown else [])
+
+        closers.clear()
+        uploads.clear()
+        assert client.post("/files", data=_many_parts(1, 100), headers=headers).data == b"f0"
+        assert closers == {"request": "asgi-test-client"}  # in memory: closed on the loop, as before
+        assert uploads and all(upload.stream.closed for upload in uploads)
 
 
 def test_one_timer_serves_every_body_deadline() -> None:

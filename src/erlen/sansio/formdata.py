@@ -25,6 +25,8 @@ _PLAIN_STORAGE = (ImmutableMultiDict, MultiDict)
 
 _escape_decode = codecs.escape_decode
 
+V = t.TypeVar("V")
+
 
 def _unescape_slowly(part: str) -> bytes:
     """The UTF-8 bytes of ``part`` with each valid ``%XX`` escape decoded and every other ``%`` kept."""
@@ -76,14 +78,14 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse_fields(text: str, cls: type[MultiDict[str, str]]) -> MultiDict[str, str]:
-    """URL-encoded ``text`` as an instance of ``cls`` (a MultiDict class), keys and values in order."""
+def fields_from_pairs(pairs: list[tuple[str, V]], cls: type[MultiDict[str, V]]) -> MultiDict[str, V]:
+    """``pairs`` as an instance of ``cls`` (a MultiDict class), keys and values in order."""
     if cls not in _PLAIN_STORAGE:
-        return cls(parse_pairs(text))
+        return cls(pairs)
     # PERF: Werkzeug's own MultiDict classes are filled directly (key -> list of values, the layout their
     # constructor builds), without the constructor's type checks (two Python calls).
-    lists: dict[str, list[str]] = {}
-    for key, value in parse_pairs(text):
+    lists: dict[str, list[V]] = {}
+    for key, value in pairs:
         values = lists.get(key)
         if values is None:
             lists[key] = [value]
@@ -92,6 +94,25 @@ def parse_fields(text: str, cls: type[MultiDict[str, str]]) -> MultiDict[str, st
     fields = cls.__new__(cls)
     dict.update(fields, lists)
     return fields
+
+
+def fields_from(
+    keys: t.Sequence[str], values: t.Sequence[V], cls: type[MultiDict[str, V]]
+) -> MultiDict[str, V]:
+    """``values[i]`` under ``keys[i]`` as an instance of ``cls``, for parsers that collect keys and values apart."""
+    if cls in _PLAIN_STORAGE:
+        # PERF: when every key is distinct (the usual case) the key -> [value] lists and the dict are built in
+        # C, with no Python loop; a repeated key shows as a dict shorter than ``keys``.
+        fields = cls.__new__(cls)
+        dict.update(fields, zip(keys, map(list, zip(values))))
+        if len(fields) == len(keys):
+            return fields
+    return fields_from_pairs(list(zip(keys, values)), cls)
+
+
+def parse_fields(text: str, cls: type[MultiDict[str, str]]) -> MultiDict[str, str]:
+    """URL-encoded ``text`` as an instance of ``cls`` (a MultiDict class), keys and values in order."""
+    return fields_from_pairs(parse_pairs(text), cls)
 
 
 def empty_fields(cls: type[MultiDict[str, t.Any]]) -> MultiDict[str, t.Any]:
