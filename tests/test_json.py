@@ -270,3 +270,47 @@ def test_one_shot_encoder_refuses_circular_data_every_time() -> None:
     # The markers of a failed call do not leak into the next one.
     shared = [1]
     assert fast([shared, shared]) == "[[1],[1]]"
+
+
+def test_one_shot_encoder_recovers_after_a_failed_call() -> None:
+    """A call that fails half-way (markers left behind) does not change the answer of later calls."""
+    from erlen.json.provider import _default, _one_shot
+
+    fast = _one_shot(stdlib_json.JSONEncoder(default=_default, separators=(",", ":")))
+    for _ in range(3):
+        with pytest.raises(TypeError):
+            fast({"a": [{"b": object()}]})
+        assert fast({"a": [{"b": 1}]}) == '{"a":[{"b":1}]}'
+
+
+def test_one_shot_encoder_shared_between_threads() -> None:
+    """Threads encoding the same object at once (switching inside ``default``) never see each other's markers."""
+    import threading
+    import time
+
+    from erlen.json.provider import _default, _one_shot
+
+    def slow_default(o: t.Any) -> t.Any:
+        time.sleep(0.0005)  # give up the GIL while the shared encoder's markers are in use
+        return _default(o)
+
+    fast = _one_shot(stdlib_json.JSONEncoder(default=slow_default, separators=(",", ":")))
+    shared = {"when": datetime.date(2026, 12, 6), "items": [{"n": i} for i in range(5)]}
+    expected = stdlib_json.JSONEncoder(default=slow_default, separators=(",", ":")).encode(shared)
+    failures: list[BaseException] = []
+    results: list[str] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(50):
+                results.append(fast(shared))
+        except BaseException as e:  # pragma: no cover - reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert results == [expected] * 200

@@ -335,6 +335,10 @@ def _plain_json_type(content_type: str) -> bool:
     return content_type[:16] == "application/json" and content_type[16:17] in ("", ";", " ")
 
 
+#: Methods already in upper case, as servers send them: no ``upper()`` call for these.
+_UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+
+
 class Request(RequestBase):
     """The request object: Werkzeug's request plus the route match and the app's body limits.
 
@@ -381,7 +385,8 @@ class Request(RequestBase):
         self.environ = environ
         if shallow:
             self.shallow = True
-        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        method = environ.get("REQUEST_METHOD", "GET")
+        self.method = method if method in _UPPER_METHODS else method.upper()
         self.scheme = environ.get("wsgi.url_scheme", "http")
         root_path = environ.get("SCRIPT_NAME") or ""
         self.root_path = root_path.encode("latin1").decode(errors="replace").rstrip("/") if root_path else ""

@@ -114,7 +114,8 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                     response = _dispatch(app, ctx, plan)
                 else:
                     # An endpoint no hook applies to: its view is called directly.
-                    app._got_first_request = True
+                    if not app._got_first_request:
+                        app._got_first_request = True
                     view = app.view_functions[rule.endpoint]
                     known = plan.view
                     if known is None or known[0] is not view:

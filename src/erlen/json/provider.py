@@ -84,8 +84,11 @@ def _one_shot(encoder: json.JSONEncoder) -> _Encode:
     """``encoder.encode`` for a compact encoder, without the setup ``JSONEncoder.iterencode`` repeats per call.
 
     # PERF: ``encode`` rebuilds its helper closures and the C encoder object on every call (about 0.6 µs of a
-    # 1 µs encode of a small dict). The C encoder is made here from the same settings, with fresh circular-
-    # reference markers per call as ``iterencode`` does; without the C speedups, ``encode`` itself is used.
+    # 1 µs encode of a small dict). Here one C encoder is made from the same settings and reused while its
+    # circular-reference markers are empty, as they are after every completed call. Markers in use (another
+    # thread inside it, switched out during ``default``) or left by a failed call send the call to a fresh
+    # encoder, as ``iterencode`` would make; a failure also replaces the shared one. Without the C speedups,
+    # ``encode`` itself is used.
     """
     make = getattr(json.encoder, "c_make_encoder", None)
     indent: t.Any = encoder.indent  # None for a compact encoder (typeshed leaves None out)
@@ -106,8 +109,24 @@ def _one_shot(encoder: json.JSONEncoder) -> _Encode:
     )
     check_circular = encoder.check_circular
 
+    def fresh() -> tuple[dict[int, t.Any] | None, t.Callable[[t.Any, int], t.Any]]:
+        markers: dict[int, t.Any] | None = {} if check_circular else None
+        return markers, make(markers, *settings)
+
+    shared = [fresh()]
+
     def encode(obj: t.Any) -> str:
-        return "".join(make({} if check_circular else None, *settings)(obj, 0))
+        markers, reusable = shared[0]
+        if not markers:
+            try:
+                return "".join(reusable(obj, 0))
+            except ValueError:
+                # Perhaps a circular reference, perhaps another thread's markers: a fresh encoder decides.
+                shared[0] = fresh()
+            except BaseException:
+                shared[0] = fresh()
+                raise
+        return "".join(fresh()[1](obj, 0))
 
     return encode
 
@@ -123,6 +142,13 @@ def _default(o: t.Any) -> t.Any:
     if hasattr(o, "__html__"):
         return str(o.__html__())
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _stock_debug() -> t.Any:
+    """The ``debug`` property every Erlen app has unless its class replaces it."""
+    from ..sansio.app import App
+
+    return App.debug
 
 
 #: Attributes whose change invalidates the cached encoders of a :class:`DefaultJSONProvider`.
@@ -160,8 +186,12 @@ class DefaultJSONProvider(JSONProvider):
             self.__dict__.pop("_encoders", None)
         object.__setattr__(self, name, value)
 
-    def _build_encoders(self) -> tuple[_Encode, _Encode, _Encode]:
-        """The ``encode`` functions for :meth:`dumps`, compact responses and indented responses."""
+    #: What :meth:`_build_encoders` returns, kept until a setting changes (then the class's None shows).
+    _encoders: tuple[_Encode, _Encode, _Encode, bool] | None = None
+
+    def _build_encoders(self) -> tuple[_Encode, _Encode, _Encode, bool]:
+        """The ``encode`` functions for :meth:`dumps`, compact responses and indented responses, and whether
+        the app's ``debug`` is the stock property (the DEBUG config key)."""
         common: dict[str, t.Any] = {
             "default": self.default,
             "ensure_ascii": self.ensure_ascii,
@@ -171,6 +201,7 @@ class DefaultJSONProvider(JSONProvider):
             _one_shot(json.JSONEncoder(**common)),
             _one_shot(json.JSONEncoder(**common, separators=(",", ":"))),
             json.JSONEncoder(**common, indent=2).encode,
+            getattr(type(self._app), "debug", None) is _stock_debug(),
         )
         self.__dict__["_encoders"] = encoders
         return encoders
@@ -179,7 +210,7 @@ class DefaultJSONProvider(JSONProvider):
         """Serialize ``obj`` with :func:`json.dumps`, using this provider's settings as defaults."""
         if not kwargs:
             # PERF: ``json.dumps`` with any option builds a new JSONEncoder per call; reuse one instead.
-            encoders = self.__dict__.get("_encoders") or self._build_encoders()
+            encoders = self._encoders or self._build_encoders()
             return encoders[0](obj)
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
@@ -222,12 +253,18 @@ class DefaultJSONProvider(JSONProvider):
     def _encode(self, obj: t.Any) -> tuple[bytes, str]:
         """The body and Content-Type of :meth:`response` for ``obj``, with this class's own ``dumps``.
 
-        # PERF: the common case (a dict returned from a view) is one encode with a prebuilt encoder.
+        # PERF: the common case (a dict returned from a view) is one encode with a prebuilt encoder; the debug
+        # setting is read from the config when the app keeps the stock ``debug`` property (no call).
         """
+        encoders = self._encoders or self._build_encoders()
         compact = self.compact
-        indent = bool(self._app.debug) if compact is None else not compact
-        encoders = self.__dict__.get("_encoders") or self._build_encoders()
-        body = encoders[2 if indent else 1](obj)
+        if compact is not None:
+            indent = not compact
+        elif encoders[3]:
+            indent = bool(self._app.config["DEBUG"])
+        else:
+            indent = bool(self._app.debug)
+        body = (encoders[2] if indent else encoders[1])(obj)
         mimetype = self.mimetype
         content_type = mimetype if mimetype == "application/json" else get_content_type(mimetype, "utf-8")
         return f"{body}\n".encode(), content_type
