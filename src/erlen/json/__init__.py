@@ -75,5 +75,5 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
         # and the repacking of the arguments.
         response_class = app.response_class
         if getattr(response_class, "_direct", False):
-            return response_class._with_body(*provider._encode(args[0] if args else kwargs))  # type: ignore[no-any-return]
+            return response_class._with_body(*provider._encode(args[0] if args else kwargs))
     return provider.response(*args, **kwargs)  # type: ignore[return-value]

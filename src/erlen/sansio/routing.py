@@ -31,8 +31,9 @@ class RouteMap(Map):
         #: The rule ``url_for`` builds with, by (endpoint, method, default method, value names); see
         #: :mod:`erlen.sansio.urlbuild`.
         self.build_rules: dict[tuple[t.Any, ...], Rule | None] = {}
-        #: Priority lists for rules with converters, by (method, websocket); see :mod:`erlen.sansio.matcher`.
-        self._tables: dict[tuple[str, bool], MethodTable] = {}
+        #: Priority lists for rules with converters, by method, for HTTP and for websocket requests; see
+        #: :mod:`erlen.sansio.matcher`.
+        self._tables: tuple[dict[str, MethodTable], dict[str, MethodTable]] = ({}, {})
         #: Every rule as a defer entry: what :meth:`surely_unmatched` checks.
         self._any_table: MethodTable | None = None
         super().__init__(*args, **kwargs)
@@ -42,7 +43,7 @@ class RouteMap(Map):
         self.generation += 1
         self._static = None
         self.build_rules = {}
-        self._tables = {}
+        self._tables = ({}, {})
         self._any_table = None
 
     def surely_unmatched(self, path: str) -> bool:
@@ -58,11 +59,12 @@ class RouteMap(Map):
         ``None`` when Werkzeug must decide (no match, redirects, converter errors...)."""
         if self.host_matching:
             return None
-        table = self._tables.get((method, websocket))
+        tables = self._tables[websocket]
+        table = tables.get(method)
         if table is None:
-            if len(self._tables) >= 16:  # the method comes from the client: keep the cache bounded
-                self._tables.clear()
-            table = self._tables[(method, websocket)] = table_for(self, method, websocket)
+            if len(tables) >= 16:  # the method comes from the client: keep the cache bounded
+                tables.clear()
+            table = tables[method] = table_for(self, method, websocket)
         group = table.group_for(path)
         if not group:
             return None
