@@ -190,29 +190,6 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
             _pop(app, ctx, app_ctx, error)
 
 
-def _run_lean(
-    app: Erlen, ctx: RequestContext, rule: Rule, plan: DispatchPlan, start_response: StartResponse
-) -> cabc.Iterable[bytes]:
-    """Call the view of an endpoint no hook applies to, and write its response.
-
-    # PERF: an answer that nothing else will see is written without a Response object (see :func:`plain_body`).
-    """
-    app._got_first_request = True
-    request = ctx.request
-    try:
-        rv = _view_caller(app, plan, rule.endpoint)(**request.view_args)  # type: ignore[arg-type]
-    except Exception as e:
-        rv = app.handle_user_exception(e)
-    environ = request.environ
-    if request.method != "HEAD":
-        plain = plain_body(app, ctx, rv)
-        if plain is not None:
-            body, content_type = plain
-            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-            return [body]
-    return _write(_finalize(app, ctx, rv), request.method, environ, start_response)
-
-
 def plain_body(app: Erlen, ctx: RequestContext, rv: t.Any) -> tuple[bytes, str] | None:
     """The body and Content-Type of the 200 response ``rv`` (a view's return value) makes, when nothing but the
     server will see that response: no after-this-request function, no session to save, no ``request_finished``
