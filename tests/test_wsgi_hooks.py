@@ -155,3 +155,77 @@ def test_teardown_added_during_the_request_runs_at_its_end(app: Erlen) -> None:
 
     app.test_client().get("/")
     assert calls == ["teardown"]
+
+
+# The lean answer (an endpoint without hooks answering a str or a stock Response) resets its contexts in place
+# unless something must see the teardown; these check that what the view adds during the request still runs.
+
+
+@pytest.mark.parametrize("answer", ["str", "response"])
+def test_teardown_signal_connected_during_a_lean_request_is_sent(app: Erlen, answer: str) -> None:
+    from erlen import jsonify, request_tearing_down, signals
+
+    seen: list[str] = []
+
+    def receiver(sender: Erlen, **extra: object) -> None:
+        seen.append("tearing down")
+
+    @app.route("/")
+    def index() -> object:
+        request_tearing_down.connect(receiver, app)
+        return "ok" if answer == "str" else jsonify(ok=True)
+
+    try:
+        assert app.test_client().get("/").status_code == 200
+        assert seen == ["tearing down"]
+        assert not signals.request_path_quiet
+    finally:
+        request_tearing_down.disconnect(receiver)
+
+
+def test_teardown_appcontext_added_during_a_lean_request_runs(app: Erlen) -> None:
+    calls: list[object] = []
+
+    @app.route("/")
+    def index() -> str:
+        app.teardown_appcontext_funcs.append(lambda exc: calls.append(exc))
+        return "ok"
+
+    assert app.test_client().get("/").data == b"ok"
+    assert calls == [None]
+
+
+def test_lean_request_leaves_no_context_behind(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        assert has_request_context() and has_app_context()
+        return "ok"
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x", "SERVER_PORT": "80"}
+    environ.update({"wsgi.url_scheme": "http", "wsgi.input": __import__("io").BytesIO(), "HTTP_HOST": "x"})
+    statuses: list[str] = []
+    for _ in range(2):  # the second request takes the remembered Host binding
+        body = b"".join(app(dict(environ), lambda status, headers, exc_info=None: statuses.append(status)))
+        assert body == b"ok"
+        assert not has_request_context() and not has_app_context()
+    assert statuses == ["200 OK", "200 OK"]
+
+
+def test_request_path_signal_flag_follows_connect_and_disconnect() -> None:
+    from erlen import appcontext_popped, signals, template_rendered
+
+    def receiver(sender: object, **extra: object) -> None:
+        pass
+
+    def quiet_now() -> bool:  # what the flag must say: no request-path signal holds a receiver
+        return not any(signal.receivers for signal in signals._request_path_signals)
+
+    assert signals.request_path_quiet == quiet_now()
+    before = signals.request_path_quiet
+    template_rendered.connect(receiver)  # not a request-path signal
+    assert signals.request_path_quiet == before
+    template_rendered.disconnect(receiver)
+    appcontext_popped.connect(receiver)
+    assert not signals.request_path_quiet
+    appcontext_popped.disconnect(receiver)
+    assert signals.request_path_quiet == quiet_now()
