@@ -6,7 +6,6 @@ The same rows run through real servers in tests/security/ (docs/security.md); th
 from __future__ import annotations
 
 import io
-import time
 import typing as t
 import warnings
 
@@ -284,13 +283,15 @@ def test_oversized_cookie_is_an_error_in_debug_mode(app: Erlen) -> None:
 @pytest.mark.parametrize(
     ("name", "unit"), [("Accept", "text/html;q=0.5, "), ("Accept-Language", "en-GB;q=0.5, ")]
 )
-def test_long_accept_headers_parse_quickly(app: Erlen, name: str, unit: str) -> None:
+def test_long_accept_headers_are_read_up_to_64_entries(app: Erlen, name: str, unit: str) -> None:
+    """C8's cap as behaviour: the first entries of a 60 kB header count, the rest is never parsed (the time
+    bound itself is checked on real servers in tests/security)."""
     value = (unit * (60_000 // len(unit)))[:60_000]
     with app.test_request_context(headers={name: "de;q=0.9, " + value}):
-        started = time.perf_counter()
-        mimetypes, languages = request.accept_mimetypes, request.accept_languages
-        assert time.perf_counter() - started < 0.005
-        assert len(mimetypes if name == "Accept" else languages) <= 64
+        parsed = request.accept_mimetypes if name == "Accept" else request.accept_languages
+        assert 1 < len(parsed) <= 64
+        if name == "Accept-Language":
+            assert parsed.best == "de"
 
 
 def test_normal_accept_headers_keep_werkzeug_semantics(app: Erlen) -> None:
