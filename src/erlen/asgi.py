@@ -36,7 +36,7 @@ if t.TYPE_CHECKING:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import asgi_body, asgi_dispatch
+    from . import asgi_body, asgi_dispatch, asgi_upload
     from .app import Erlen
     from .wrappers import Response
 else:
@@ -45,6 +45,7 @@ else:
     asyncio = LazyModule("asyncio", globals())
     asgi_dispatch = LazyModule("erlen.asgi_dispatch", globals())
     asgi_body = LazyModule("erlen.asgi_body", globals())
+    asgi_upload = LazyModule("erlen.asgi_upload", globals())
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -221,6 +222,11 @@ class ASGIMixin:
         environ = scope_to_environ(scope)
         body: t.IO[bytes] | None = None
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
+            if app._stream_endpoints and asgi_upload.wants_stream(app, environ):
+                await asgi_upload.serve_streaming(
+                    self, scope, receive, send, environ
+                )  # stream_body=True routes
+                return
             try:
                 body = await asgi_body.receive_body(self, environ, receive)
             except asgi_body.Disconnected:
