@@ -28,6 +28,7 @@ from functools import partial
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
+from werkzeug.wsgi import FileWrapper
 
 from .aio import LazyModule, server_loop
 from .websocket import serve_websocket
@@ -674,6 +675,12 @@ async def _write_response(
     if response is not None and response.is_sequence:
         await send({"type": "http.response.body", "body": b"".join(body)})
         body.close()
+        return
+    if type(body) is FileWrapper:
+        # send_file with a path (GET, no Range): pathsend when the server offers it, else chunks read in the pool.
+        from .asgi_files import send_file_body
+
+        await send_file_body(mixin, scope, receive, send, body)
         return
     from .asgi_stream import stream_body
 
