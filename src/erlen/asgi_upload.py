@@ -54,7 +54,16 @@ async def serve_streaming(
     limit: int | None = config["MAX_CONTENT_LENGTH"]
     declared = environ.get("CONTENT_LENGTH")
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-    declared_length = int(declared) if declared and declared.isdigit() and not chunked else None
+    declared_length: int | None = None
+    if declared is not None and not chunked:
+        # Repeated identical values (``10,10``: a header sent twice) are one length, as RFC 9110 8.6 allows.
+        values = {part.strip(" \t") for part in declared.split(",")}
+        digits = values.pop() if len(values) == 1 else ""
+        if not (digits.isdigit() and digits.isascii()) or len(digits) > 19:
+            error = BadRequest("Malformed Content-Length header.")
+            await mixin._answer_body_error(scope, receive, send, environ, error)
+            return
+        declared_length = int(digits)
     if limit is not None and declared_length is not None and declared_length > limit:
         await mixin._answer_body_error(scope, receive, send, environ, RequestEntityTooLarge())
         return

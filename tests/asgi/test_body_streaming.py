@@ -307,6 +307,36 @@ def test_a_bad_url_on_a_streaming_app_is_answered_as_usual(app: Erlen, asgi: ASG
     assert asgi.post("/up", data=b"x").text == "ok"
 
 
+def test_malformed_content_length_on_a_streaming_route_is_400(app: Erlen) -> None:
+    ran: list[bool] = []
+
+    @app.post("/up", stream_body=True)
+    async def up() -> str:
+        ran.append(True)
+        return "no"
+
+    async def call(value: str) -> list[dict[str, t.Any]]:
+        sent: list[dict[str, t.Any]] = []
+        messages = [{"type": "http.request", "body": b"x", "more_body": False}]
+
+        async def receive() -> dict[str, t.Any]:
+            if messages:
+                return messages.pop()
+            await asyncio.sleep(30)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, t.Any]) -> None:
+            sent.append(message)
+
+        scope = _scope("/up", [(b"content-length", value.encode())])
+        await asyncio.wait_for(app(scope, receive, send), 30)
+        return sent
+
+    for value in ("abc", "-1", "1,2", "9" * 20):
+        assert asyncio.run(call(value))[0]["status"] == 400, value
+    assert ran == []
+
+
 def test_iter_body_twice_is_a_clear_error(app: Erlen, serve: Served) -> None:
     @app.post("/again", stream_body=True)
     async def again() -> str:
