@@ -8,6 +8,7 @@ from markupsafe import escape as escape
 from . import json as json
 from .app import Erlen as Erlen
 from .blueprints import Blueprint as Blueprint
+from .body_stream import stream_request_body as stream_request_body
 from .config import Config as Config
 from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_request_context as copy_current_request_context

@@ -28,6 +28,7 @@ from functools import partial
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
+from werkzeug.wsgi import FileWrapper
 
 from .aio import LazyModule, server_loop
 from .websocket import serve_websocket
@@ -36,7 +37,7 @@ if t.TYPE_CHECKING:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import asgi_body, asgi_dispatch
+    from . import asgi_body, asgi_dispatch, asgi_upload
     from .app import Erlen
     from .wrappers import Response
 else:
@@ -45,6 +46,7 @@ else:
     asyncio = LazyModule("asyncio", globals())
     asgi_dispatch = LazyModule("erlen.asgi_dispatch", globals())
     asgi_body = LazyModule("erlen.asgi_body", globals())
+    asgi_upload = LazyModule("erlen.asgi_upload", globals())
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -221,6 +223,11 @@ class ASGIMixin:
         environ = scope_to_environ(scope)
         body: t.IO[bytes] | None = None
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
+            if app._stream_endpoints and asgi_upload.wants_stream(app, environ):
+                await asgi_upload.serve_streaming(
+                    self, scope, receive, send, environ
+                )  # stream_body=True routes
+                return
             try:
                 body = await asgi_body.receive_body(self, environ, receive)
             except asgi_body.Disconnected:
@@ -668,6 +675,12 @@ async def _write_response(
     if response is not None and response.is_sequence:
         await send({"type": "http.response.body", "body": b"".join(body)})
         body.close()
+        return
+    if type(body) is FileWrapper:
+        # send_file with a path (GET, no Range): pathsend when the server offers it, else chunks read in the pool.
+        from .asgi_files import send_file_body
+
+        await send_file_body(mixin, scope, receive, send, body)
         return
     from .asgi_stream import stream_body
 

@@ -30,6 +30,7 @@ from werkzeug.wsgi import _get_server
 
 from . import json
 from ._lazy import first_use
+from .body_stream import DEFAULT_CHUNK_SIZE, StreamingBodyError, iter_body
 from .globals import _cv_app
 from .json.provider import DefaultJSONProvider
 from .sansio.cookies import parse_cookie
@@ -83,7 +84,7 @@ def _read_body(stream: t.IO[bytes], size: int) -> bytes:
     """Read from the server's input; its own errors (gunicorn's NoMoreData, InvalidChunkSize...) become 400."""
     try:
         return stream.read(size)
-    except HTTPException:
+    except (HTTPException, StreamingBodyError):
         raise
     except Exception as e:
         raise ClientDisconnected() from e
@@ -600,6 +601,16 @@ class Request(RequestBase):
         """
         self._load_form_data()
         return self.__dict__["form"]  # type: ignore[no-any-return]
+
+    def iter_body(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> t.AsyncIterator[bytes]:
+        """The body as an async iterator of byte chunks: ``async for chunk in request.iter_body(): ...``.
+
+        On a ``stream_body=True`` route under ASGI the chunks are the server's, as they arrive (the body is
+        never held whole); elsewhere the body is read from :attr:`stream` in ``chunk_size`` pieces. The body
+        can be iterated once; afterwards ``get_data()``, ``form``, ``files`` and ``json`` raise
+        :class:`erlen.body_stream.BodyConsumedError`. Erlen only (Quart's ``request.body`` plays this part).
+        """
+        return iter_body(self, chunk_size)
 
     def close(self) -> None:
         """Close the uploaded files, if any were parsed.

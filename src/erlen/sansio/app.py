@@ -199,6 +199,8 @@ class App(Scaffold):
         root_path: str | None = None,
     ) -> None:
         self._plan_generation = 0
+        #: Endpoints whose requests stream their body under ASGI (``stream_body=True``); see erlen.body_stream.
+        self._stream_endpoints: set[str] = set()
         super().__init__(
             import_name=import_name,
             static_folder=static_folder,
@@ -348,10 +350,17 @@ class App(Scaffold):
         provide_automatic_options: bool | None = None,
         **options: t.Any,
     ) -> None:
-        """Register a URL rule and its view; the view's ``methods`` and ``required_methods`` are honoured."""
+        """Register a URL rule and its view; the view's ``methods`` and ``required_methods`` are honoured.
+
+        ``stream_body=True`` (Erlen only) makes the endpoint stream its request body under ASGI instead of
+        receiving it before the view runs (see :mod:`erlen.body_stream`); so does a view marked with
+        :func:`erlen.stream_request_body`.
+        """
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
         options["endpoint"] = endpoint
+        if options.pop("stream_body", False) or getattr(view_func, "erlen_stream_body", False):
+            self._stream_endpoints.add(endpoint)
         methods = options.pop("methods", None)
         if methods is None:
             methods = getattr(view_func, "methods", None) or ("GET",)
