@@ -229,3 +229,32 @@ def test_request_path_signal_flag_follows_connect_and_disconnect() -> None:
     assert not signals.request_path_quiet
     appcontext_popped.disconnect(receiver)
     assert signals.request_path_quiet == quiet_now()
+
+
+def test_contexts_made_by_the_lean_path_are_ordinary_contexts(app: Erlen) -> None:
+    """run_inline builds its contexts without their constructors: same attributes, in the same order."""
+    from erlen.ctx import AppContext, RequestContext
+    from erlen.globals import _cv_app, _cv_request
+
+    seen: dict[str, list[str]] = {}
+
+    @app.route("/")
+    def index() -> str:
+        ctx = _cv_request.get()
+        app_ctx = _cv_app.get()
+        seen["request"] = list(vars(ctx))
+        seen["app"] = list(vars(app_ctx))
+        built = RequestContext(app, ctx.request.environ, ctx.request)
+        built._cv_tokens.append(ctx._cv_tokens[0])
+        seen["request built"] = list(vars(built))
+        built_app = AppContext(app)
+        built_app._cv_tokens.append(app_ctx._cv_tokens[0])
+        seen["app built"] = list(vars(built_app))
+        assert type(ctx) is RequestContext and type(app_ctx) is AppContext
+        return "ok"
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x", "SERVER_PORT": "80"}
+    environ.update({"wsgi.url_scheme": "http", "wsgi.input": __import__("io").BytesIO(), "HTTP_HOST": "x"})
+    assert b"".join(app(environ, lambda status, headers, exc_info=None: None)) == b"ok"
+    assert seen["request"] == seen["request built"]
+    assert seen["app"] == seen["app built"]

@@ -52,6 +52,7 @@ LIFECYCLE_METHODS = (
 )
 
 _no_body_statuses = frozenset((204, 304))
+_new = object.__new__
 _HTML = ("Content-Type", "text/html; charset=utf-8")
 _websocket_schemes = ("ws", "wss")
 
@@ -82,16 +83,24 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     # so is the lean answer (below).
     request = app.request_class(environ)
     request.json_module = app.json
-    ctx = RequestContext(app, environ, request)
+    # PERF: the contexts get the attributes their constructors set, in the same order, without the two
+    # constructor frames; each token list is made with its token.
+    ctx = _new(RequestContext)
+    ctx.app = app
+    ctx.request = request
+    ctx.flashes = None
+    ctx._opened_session = None
+    ctx._after_request_functions = []
     current = _cv_app.get(None)
     app_ctx: AppContext | None = None
     if current is None or current.app is not app:
-        app_ctx = pushed = AppContext(app)
-        pushed._cv_tokens.append(_cv_app.set(pushed))
+        app_ctx = pushed = _new(AppContext)
+        pushed.app = app
+        pushed._cv_tokens = [_cv_app.set(pushed)]
         if not signals.request_path_quiet and signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
     request_token = _cv_request.set(ctx)
-    ctx._cv_tokens.append((request_token, app_ctx))
+    ctx._cv_tokens = [(request_token, app_ctx)]
     error: BaseException | None = None
     try:
         try:
@@ -101,7 +110,10 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
             if rule is None:
                 response = _dispatch(app, ctx, None)
             else:
-                plan = rule.__dict__.get("_erlen_plan")
+                try:
+                    plan = rule._erlen_plan  # type: ignore[attr-defined]  # PERF: no __dict__.get call
+                except AttributeError:
+                    plan = None
                 if plan is None or plan.generation != app._plan_generation:
                     endpoint = rule.endpoint
                     plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
