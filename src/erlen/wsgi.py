@@ -21,7 +21,14 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from . import signals
 from .ctx import AppContext, RequestContext
-from .globals import _cv_app, _cv_request
+from .globals import (
+    _cv_app_get,
+    _cv_app_reset,
+    _cv_app_set,
+    _cv_request_get,
+    _cv_request_reset,
+    _cv_request_set,
+)
 from .sansio.app import HookCallers
 from .sansio.routing import RouteMap
 from .wrappers import Request, Response, check_headers, unsafe_header_char
@@ -67,13 +74,13 @@ def push_inline(app: Erlen, environ: WSGIEnvironment) -> tuple[RequestContext, A
     request.json_module = app.json
     ctx = RequestContext(app, environ, request)
     app_ctx: AppContext | None = None
-    current = _cv_app.get(None)
+    current = _cv_app_get(None)
     if current is None or current.app is not app:
         app_ctx = AppContext(app)
-        app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+        app_ctx._cv_tokens.append(_cv_app_set(app_ctx))
         if signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-    ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    ctx._cv_tokens.append((_cv_request_set(ctx), app_ctx))
     return ctx, app_ctx
 
 
@@ -91,15 +98,15 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     ctx.flashes = None
     ctx._opened_session = None
     ctx._after_request_functions = []
-    current = _cv_app.get(None)
+    current = _cv_app_get(None)
     app_ctx: AppContext | None = None
     if current is None or current.app is not app:
         app_ctx = pushed = _new(AppContext)
         pushed.app = app
-        pushed._cv_tokens = [_cv_app.set(pushed)]
+        pushed._cv_tokens = [_cv_app_set(pushed)]
         if not signals.request_path_quiet and signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-    request_token = _cv_request.set(ctx)
+    request_token = _cv_request_set(ctx)
     ctx._cv_tokens = [(request_token, app_ctx)]
     error: BaseException | None = None
     try:
@@ -169,13 +176,13 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                                 and type(request).close is Request.close
                                 and "werkzeug.debug.preserve_context" not in environ
                                 and not request.__dict__.get("files")
-                                and _cv_request.get() is ctx
-                                and _cv_app.get() is app_ctx
+                                and _cv_request_get() is ctx
+                                and _cv_app_get() is app_ctx
                             ):
                                 ctx._cv_tokens.pop()
-                                _cv_request.reset(request_token)
+                                _cv_request_reset(request_token)
                                 environ["werkzeug.request"] = None
-                                _cv_app.reset(app_ctx._cv_tokens.pop())
+                                _cv_app_reset(app_ctx._cv_tokens.pop())
                             return answer
                     if method != "HEAD":
                         plain = plain_body(app, ctx, rv)
@@ -197,8 +204,8 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
         if ctx._cv_tokens:
             preserve = environ.get("werkzeug.debug.preserve_context")
             if preserve is not None:
-                preserve(_cv_app.get())
-                preserve(_cv_request.get())
+                preserve(_cv_app_get())
+                preserve(_cv_request_get())
             _pop(app, ctx, app_ctx, error)
 
 
@@ -498,14 +505,14 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
                 if failure is None:
                     failure = e
     token, _ = ctx._cv_tokens.pop()
-    if _cv_request.get() is not ctx:
-        raise AssertionError(f"Popped wrong request context. ({_cv_request.get()!r} instead of {ctx!r})")
-    _cv_request.reset(token)
+    if _cv_request_get() is not ctx:
+        raise AssertionError(f"Popped wrong request context. ({_cv_request_get()!r} instead of {ctx!r})")
+    _cv_request_reset(token)
     request.environ["werkzeug.request"] = None
     if app_ctx is not None:
-        if _cv_app.get() is not app_ctx:
-            raise AssertionError(f"Popped wrong app context. ({_cv_app.get()!r} instead of {app_ctx!r})")
-        _cv_app.reset(app_ctx._cv_tokens.pop())
+        if _cv_app_get() is not app_ctx:
+            raise AssertionError(f"Popped wrong app context. ({_cv_app_get()!r} instead of {app_ctx!r})")
+        _cv_app_reset(app_ctx._cv_tokens.pop())
     if failure is not None:
         raise failure
 
