@@ -455,7 +455,7 @@ def _write(
             header_list = headers._list
             has_length = False
             for name, value in header_list:
-                if name.lower() == "content-length":
+                if name == "Content-Length" or name.lower() == "content-length":
                     has_length = True
                 if not (value.isprintable() and name.isprintable()) and (
                     unsafe_header_char(value) is not None or unsafe_header_char(name) is not None
