@@ -769,7 +769,7 @@ class Response(ResponseBase):
         else:
             headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         self.headers = headers
-        self._status = _STATUS_LINES.get(status) or f"{status} {HTTP_STATUS_CODES[status].upper()}"
+        self._status = _STATUS_LINES[status]  # callers pass 200 or a code of HTTP_STATUS_CODES
         self._status_code = status
         self.direct_passthrough = False
         self._on_close = []
