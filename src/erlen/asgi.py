@@ -29,8 +29,14 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
 
+from . import signals
 from .aio import LazyModule, server_loop
+from .ctx import AppContext, RequestContext
+from .globals import _cv_app, _cv_request
 from .websocket import serve_websocket
+from .wrappers import Request
+from .wsgi import _finalize as _finalize_inline
+from .wsgi import _match, _pop
 
 if t.TYPE_CHECKING:
     import asyncio
@@ -38,6 +44,7 @@ if t.TYPE_CHECKING:
 
     from . import asgi_body, asgi_dispatch
     from .app import Erlen
+    from .sansio.app import DispatchPlan
     from .wrappers import Response
 else:
     # Memory (issue 4): a WSGI app never loads asyncio; the first ASGI call does, once. PERF: after that the
@@ -217,6 +224,7 @@ class ASGIMixin:
             await self._asgi_other(scope, receive, send)
             return
         # PERF: an HTTP request is handled here rather than in a helper coroutine: one await less per request.
+        # The loop path (see erlen.asgi_dispatch) is written out below for the same reason.
         app: Erlen = self  # type: ignore[assignment]  # PERF: not t.cast, a call per request
         environ = scope_to_environ(scope)
         body: t.IO[bytes] | None = None
@@ -238,37 +246,171 @@ class ASGIMixin:
                 "wsgi_app" in app.__dict__,
             ):
                 mode = self._dispatch_mode()
-            if mode == _MODE_ASYNC:
-                result = await asgi_dispatch.run_request_inline(app, environ)
-                if type(result) is tuple:
-                    plain, content_type = result
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 200,
-                            "headers": _plain_headers(content_type, len(plain)),
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": plain})
-                    return
-                response: Response | None = result  # type: ignore[assignment]
-                assert response is not None
-                complete_headers = _complete_headers(response, environ)
-                if complete_headers is not None:
-                    # PERF: the inline path's complete bodies: headers as they are, one body message.
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": response._status_code,
-                            "headers": complete_headers,
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": b"".join(response.response)})  # type: ignore[arg-type]
-                    return
-                status, headers, app_iter = _start_wsgi_response(response, environ)
-            else:
-                response = None
+            if mode != _MODE_ASYNC:
                 status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
+                await _write_response(self, scope, receive, send, None, status, headers, app_iter)
+                return
+            # The loop path: the steps of erlen.wsgi.run_inline, awaiting the view (asgi_dispatch has the general
+            # ones). PERF: the push, dispatch, plain-body decision and usual pop are written out here, not in a
+            # coroutine and helpers: each was a Python call or an await per request, and each helper looked the
+            # request, rule and plan up again.
+            request = app.request_class(environ)
+            request.json_module = app.json
+            ctx = RequestContext(app, environ, request)
+            app_ctx: AppContext | None = None
+            current = _cv_app.get(None)
+            if current is None or current.app is not app:
+                app_ctx = AppContext(app)
+                app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+                if signals.appcontext_pushed.receivers:
+                    signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
+            ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+            error: BaseException | None = None
+            plan: DispatchPlan | None = None
+            plain: bytes | None = None
+            try:
+                try:
+                    if not app.session_interface.open_lazily:
+                        ctx._open_session()
+                    rule = _match(app, ctx)
+                    if body is not None and "erlen.body_spooled" in environ:
+                        await asgi_dispatch._parse_spooled_form(app, ctx)
+                    if rule is None:
+                        result = await asgi_dispatch._full_dispatch(app, ctx)
+                    else:
+                        result = None
+                        app._got_first_request = True
+                        try:
+                            if signals.request_started.receivers:
+                                signals.request_started.send(app, _async_wrapper=app.ensure_sync)
+                            endpoint = rule.endpoint
+                            # PERF: the plan cached on the rule, read here rather than through ``_dispatch_plan``.
+                            plan = rule.__dict__.get("_erlen_plan")
+                            if plan is None or plan.generation != app._plan_generation:
+                                plan = app._dispatch_plan(
+                                    rule, endpoint.rpartition(".")[0] if "." in endpoint else None
+                                )
+                            rv: t.Any = None
+                            if not plan.lean and (plan.url_value_preprocessors or plan.before_request):
+                                rv = await asgi_dispatch._preprocess(app, ctx)
+                            if rv is None:
+                                if request.method == "OPTIONS" and getattr(
+                                    rule, "provide_automatic_options", False
+                                ):
+                                    rv = app.make_default_options_response()
+                                else:
+                                    view = app.view_functions[endpoint]
+                                    # PERF: the app's per-function sync/async cache; a sync function is its own caller.
+                                    try:
+                                        caller = app._sync_callers[view]
+                                    except (KeyError, TypeError):
+                                        caller = app._sync_caller(view)
+                                    view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
+                                    if caller is not view:
+                                        rv = await view(**view_args)
+                                    elif getattr(view, "erlen_inline", False):
+                                        rv = view(**view_args)
+                                    else:
+                                        rv = await self._run_sync(lambda: view(**view_args))
+                        except Exception as e:
+                            rv = await asgi_dispatch._handle_user_exception(app, ctx, e)
+                        if ctx._after_request_functions or plan is None or plan.after_request:
+                            result = await asgi_dispatch._finalize(app, ctx, rv)
+                        else:
+                            # PERF: ``plain_body`` written out: a str, bytes, dict or list nothing else sees as a
+                            # response object is sent as its body and two headers (no Response, no Headers).
+                            response_class = app.response_class
+                            rv_type = type(rv)
+                            if (
+                                response_class._direct
+                                and ctx._opened_session is None
+                                and "HTTP_COOKIE" not in environ
+                                and request.method != "HEAD"
+                                and not signals.request_finished.receivers
+                            ):
+                                if rv_type is str or rv_type is bytes:
+                                    content_type = response_class._default_content_type
+                                    if content_type is not None:
+                                        plain = rv.encode() if rv_type is str else rv
+                                elif rv_type is dict or rv_type is list:
+                                    encode = getattr(app.json, "_complete_body", None)
+                                    if encode is not None:
+                                        encoded = encode(rv)
+                                        if encoded is not None:
+                                            plain, content_type = encoded
+                            if plain is None:
+                                result = _finalize_inline(app, ctx, rv)
+                except Exception as e:
+                    error = e
+                    plain = None
+                    result = await asgi_dispatch._handle_exception(app, ctx, e)
+                except BaseException as e:
+                    error = e
+                    raise
+            finally:
+                # PERF: the usual pop (what ``wsgi._pop`` does when nothing needs the general one) written out,
+                # with the request, rule and plan at hand; the view's plan says whether there is a teardown.
+                if (
+                    plan is not None
+                    and not plan.teardown_request
+                    and not app.teardown_appcontext_funcs
+                    and plan.generation == app._plan_generation
+                    and len(ctx._cv_tokens) == 1
+                    and not signals.request_tearing_down.receivers
+                    and (body is None or not request.__dict__.get("files"))
+                    and type(request).close is Request.close
+                    and (
+                        app_ctx is None
+                        or (
+                            not signals.appcontext_tearing_down.receivers
+                            and not signals.appcontext_popped.receivers
+                            and len(app_ctx._cv_tokens) == 1
+                        )
+                    )
+                ):
+                    token = ctx._cv_tokens.pop()[0]
+                    if _cv_request.get() is not ctx:
+                        raise AssertionError(
+                            f"Popped wrong request context. ({_cv_request.get()!r} instead of {ctx!r})"
+                        )
+                    _cv_request.reset(token)
+                    environ["werkzeug.request"] = None
+                    if app_ctx is not None:
+                        if _cv_app.get() is not app_ctx:
+                            raise AssertionError(
+                                f"Popped wrong app context. ({_cv_app.get()!r} instead of {app_ctx!r})"
+                            )
+                        _cv_app.reset(app_ctx._cv_tokens.pop())
+                elif (
+                    plan is None or plan.teardown_request or app.teardown_appcontext_funcs
+                ) and asgi_dispatch._has_teardown(app, ctx):
+                    await asgi_dispatch.pop_contexts(app, ctx, error, app_ctx)
+                else:
+                    _pop(app, ctx, app_ctx, error)
+            if plain is not None:
+                # PERF: two prebuilt header pairs (see ``_plain_header``), looked up here rather than by a call.
+                length = len(plain)
+                type_pair = _CONTENT_TYPES.get(content_type) or _plain_header("content-type", content_type)  # type: ignore[arg-type]
+                length_pair = _LENGTHS.get(length) or _plain_header("content-length", length)
+                await send(
+                    {"type": "http.response.start", "status": 200, "headers": [type_pair, length_pair]}
+                )
+                await send({"type": "http.response.body", "body": plain})
+                return
+            response: Response = result  # type: ignore[assignment]
+            complete_headers = _complete_headers(response, environ)
+            if complete_headers is not None:
+                # PERF: the inline path's complete bodies: headers as they are, one body message.
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response._status_code,
+                        "headers": complete_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": b"".join(response.response)})  # type: ignore[arg-type]
+                return
+            status, headers, app_iter = _start_wsgi_response(response, environ)
             await _write_response(self, scope, receive, send, response, status, headers, app_iter)
         finally:
             if body is not None:
@@ -605,23 +747,24 @@ _CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 _LENGTHS: dict[int, tuple[bytes, bytes]] = {}
 
 
-def _plain_headers(content_type: str, length: int) -> list[tuple[bytes, bytes]]:
-    """The headers of a complete 200 body of ``length`` bytes with ``content_type`` (see ``plain_body``).
+def _plain_header(name: str, value: str | int) -> tuple[bytes, bytes]:
+    """The encoded Content-Type or Content-Length pair of a plain 200 body (see ``plain_body``), remembered.
 
-    # PERF: both pairs are encoded once (per Content-Type, and per small Content-Length); a new list each time,
-    # since ASGI middleware may add to it in place.
+    # PERF: both pairs are encoded once (per Content-Type, and per small Content-Length); the request path
+    # looks them up in ``_CONTENT_TYPES`` and ``_LENGTHS`` and calls this only on a miss. Each response gets a
+    # new list of the pairs, since ASGI middleware may add to it in place.
     """
-    length_pair = _LENGTHS.get(length)
-    if length_pair is None:
-        length_pair = (b"content-length", str(length).encode())
-        if length < 4096:
-            _LENGTHS[length] = length_pair
-    type_pair = _CONTENT_TYPES.get(content_type)
-    if type_pair is None:
-        type_pair = (b"content-type", content_type.encode("latin-1"))
-        if len(_CONTENT_TYPES) < 64:
-            _CONTENT_TYPES[content_type] = type_pair
-    return [type_pair, length_pair]
+    if name == "content-length":
+        assert isinstance(value, int)
+        pair = (b"content-length", str(value).encode())
+        if value < 4096:
+            _LENGTHS[value] = pair
+        return pair
+    assert isinstance(value, str)
+    pair = (b"content-type", value.encode("latin-1"))
+    if len(_CONTENT_TYPES) < 64:
+        _CONTENT_TYPES[value] = pair
+    return pair
 
 
 def _asgi_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
