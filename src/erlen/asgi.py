@@ -34,7 +34,7 @@ from .aio import LazyModule, server_loop
 from .ctx import AppContext, RequestContext
 from .globals import _cv_app, _cv_request
 from .websocket import serve_websocket
-from .wrappers import Request
+from .wrappers import Request, Response
 from .wsgi import _finalize as _finalize_inline
 from .wsgi import _match, _pop
 
@@ -45,7 +45,6 @@ if t.TYPE_CHECKING:
     from . import asgi_body, asgi_dispatch
     from .app import Erlen
     from .sansio.app import DispatchPlan
-    from .wrappers import Response
 else:
     # Memory (issue 4): a WSGI app never loads asyncio; the first ASGI call does, once. PERF: after that the
     # globals are the modules themselves (no import statement per request).
@@ -256,15 +255,21 @@ class ASGIMixin:
             # request, rule and plan up again.
             request = app.request_class(environ)
             request.json_module = app.json
-            ctx = RequestContext(app, environ, request)
+            ctx = _new(RequestContext)
+            ctx.app = app
+            ctx.request = request
+            ctx.flashes = None
+            ctx._opened_session = None
+            ctx._after_request_functions = []
             app_ctx: AppContext | None = None
             current = _cv_app.get(None)
             if current is None or current.app is not app:
-                app_ctx = AppContext(app)
-                app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+                app_ctx = _new(AppContext)
+                app_ctx.app = app
+                app_ctx._cv_tokens = [_cv_app.set(app_ctx)]
                 if signals.appcontext_pushed.receivers:
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-            ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+            ctx._cv_tokens = [(_cv_request.set(ctx), app_ctx)]
             error: BaseException | None = None
             plan: DispatchPlan | None = None
             plain: bytes | None = None
@@ -273,19 +278,25 @@ class ASGIMixin:
                     if not app.session_interface.open_lazily:
                         ctx._open_session()
                     rule = _match(app, ctx)
+                    method = request.method
                     if body is not None and "erlen.body_spooled" in environ:
                         await asgi_dispatch._parse_spooled_form(app, ctx)
                     if rule is None:
                         result = await asgi_dispatch._full_dispatch(app, ctx)
                     else:
                         result = None
-                        app._got_first_request = True
+                        if not app._got_first_request:
+                            app._got_first_request = True
                         try:
                             if signals.request_started.receivers:
                                 signals.request_started.send(app, _async_wrapper=app.ensure_sync)
                             endpoint = rule.endpoint
-                            # PERF: the plan cached on the rule, read here rather than through ``_dispatch_plan``.
-                            plan = rule.__dict__.get("_erlen_plan")
+                            # PERF: the plan cached on the rule, read here rather than through ``_dispatch_plan``
+                            # (an attribute read; ``rule.__dict__.get`` is two lookups and a call).
+                            try:
+                                plan = rule._erlen_plan  # type: ignore[attr-defined]
+                            except AttributeError:
+                                plan = None
                             if plan is None or plan.generation != app._plan_generation:
                                 plan = app._dispatch_plan(
                                     rule, endpoint.rpartition(".")[0] if "." in endpoint else None
@@ -294,9 +305,7 @@ class ASGIMixin:
                             if not plan.lean and (plan.url_value_preprocessors or plan.before_request):
                                 rv = await asgi_dispatch._preprocess(app, ctx)
                             if rv is None:
-                                if request.method == "OPTIONS" and getattr(
-                                    rule, "provide_automatic_options", False
-                                ):
+                                if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                                     rv = app.make_default_options_response()
                                 else:
                                     view = app.view_functions[endpoint]
@@ -307,7 +316,7 @@ class ASGIMixin:
                                         caller = app._sync_caller(view)
                                     view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
                                     if caller is not view:
-                                        rv = await view(**view_args)
+                                        rv = await (view(**view_args) if view_args else view())
                                     elif getattr(view, "erlen_inline", False):
                                         rv = view(**view_args)
                                     else:
@@ -318,26 +327,35 @@ class ASGIMixin:
                             result = await asgi_dispatch._finalize(app, ctx, rv)
                         else:
                             # PERF: ``plain_body`` written out: a str, bytes, dict or list nothing else sees as a
-                            # response object is sent as its body and two headers (no Response, no Headers).
-                            response_class = app.response_class
+                            # response object is sent as its body and two headers (no Response, no Headers); for
+                            # a str and the stock response class the Content-Type pair is a constant.
                             rv_type = type(rv)
                             if (
-                                response_class._direct
-                                and ctx._opened_session is None
+                                ctx._opened_session is None
                                 and "HTTP_COOKIE" not in environ
-                                and request.method != "HEAD"
+                                and method != "HEAD"
                                 and not signals.request_finished.receivers
                             ):
-                                if rv_type is str or rv_type is bytes:
-                                    content_type = response_class._default_content_type
+                                response_class = app.response_class
+                                if rv_type is str and response_class is Response:
+                                    plain = rv.encode()
+                                    type_pair = _HTML_PAIR
+                                elif response_class._direct:
+                                    content_type = None
+                                    if rv_type is str or rv_type is bytes:
+                                        content_type = response_class._default_content_type
+                                        if content_type is not None:
+                                            plain = rv.encode() if rv_type is str else rv
+                                    elif rv_type is dict or rv_type is list:
+                                        encode = getattr(app.json, "_complete_body", None)
+                                        if encode is not None:
+                                            encoded = encode(rv)
+                                            if encoded is not None:
+                                                plain, content_type = encoded
                                     if content_type is not None:
-                                        plain = rv.encode() if rv_type is str else rv
-                                elif rv_type is dict or rv_type is list:
-                                    encode = getattr(app.json, "_complete_body", None)
-                                    if encode is not None:
-                                        encoded = encode(rv)
-                                        if encoded is not None:
-                                            plain, content_type = encoded
+                                        type_pair = _CONTENT_TYPES.get(content_type) or _plain_header(
+                                            "content-type", content_type
+                                        )
                             if plain is None:
                                 result = _finalize_inline(app, ctx, rv)
                 except Exception as e:
@@ -358,7 +376,7 @@ class ASGIMixin:
                     and len(ctx._cv_tokens) == 1
                     and not signals.request_tearing_down.receivers
                     and (body is None or not request.__dict__.get("files"))
-                    and type(request).close is Request.close
+                    and (type(request) is Request or type(request).close is Request.close)
                     and (
                         app_ctx is None
                         or (
@@ -390,7 +408,6 @@ class ASGIMixin:
             if plain is not None:
                 # PERF: two prebuilt header pairs (see ``_plain_header``), looked up here rather than by a call.
                 length = len(plain)
-                type_pair = _CONTENT_TYPES.get(content_type) or _plain_header("content-type", content_type)  # type: ignore[arg-type]
                 length_pair = _LENGTHS.get(length) or _plain_header("content-length", length)
                 await send(
                     {"type": "http.response.start", "status": 200, "headers": [type_pair, length_pair]}
@@ -577,6 +594,7 @@ class _EmptyStream:
 
 
 _EMPTY = _EmptyStream()
+_new = object.__new__
 
 #: Environ templates by (server, scheme, HTTP version, root path): every key a request's environ has before its
 #: headers, the per-server ones filled in. Bounded (the key comes from the server, but a proxy may vary it).
@@ -812,6 +830,8 @@ def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple
 _ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 _CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 _LENGTHS: dict[int, tuple[bytes, bytes]] = {}
+#: The Content-Type pair of a str answer with the stock response class (its ``_default_content_type``).
+_HTML_PAIR = (b"content-type", b"text/html; charset=utf-8")
 
 
 def _plain_header(name: str, value: str | int) -> tuple[bytes, bytes]:
