@@ -266,14 +266,16 @@ class ASGIMixin:
             ctx._opened_session = None
             ctx._after_request_functions = []
             app_ctx: AppContext | None = None
+            app_tokens: list[t.Any] = _NO_TOKENS
             current = _cv_app.get(None)
             if current is None or current.app is not app:
                 app_ctx = _new(AppContext)
                 app_ctx.app = app
-                app_ctx._cv_tokens = [_cv_app.set(app_ctx)]
+                app_ctx._cv_tokens = app_tokens = [_cv_app.set(app_ctx)]
                 if signals.appcontext_pushed.receivers:
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-            ctx._cv_tokens = [(_cv_request.set(ctx), app_ctx)]
+            request_token = _cv_request.set(ctx)
+            ctx._cv_tokens = tokens = [(request_token, app_ctx)]
             error: BaseException | None = None
             plan: DispatchPlan | None = None
             plain: bytes | None = None
@@ -288,7 +290,6 @@ class ASGIMixin:
                     if rule is None:
                         result = await asgi_dispatch._full_dispatch(app, ctx)
                     else:
-                        result = None
                         if not app._got_first_request:
                             app._got_first_request = True
                         try:
@@ -377,7 +378,7 @@ class ASGIMixin:
                     and not plan.teardown_request
                     and not app.teardown_appcontext_funcs
                     and plan.generation == app._plan_generation
-                    and len(ctx._cv_tokens) == 1
+                    and len(tokens) == 1
                     and not signals.request_tearing_down.receivers
                     and (body is None or not request.__dict__.get("files"))
                     and (type(request) is Request or type(request).close is Request.close)
@@ -386,23 +387,23 @@ class ASGIMixin:
                         or (
                             not signals.appcontext_tearing_down.receivers
                             and not signals.appcontext_popped.receivers
-                            and len(app_ctx._cv_tokens) == 1
+                            and len(app_tokens) == 1
                         )
                     )
                 ):
-                    token = ctx._cv_tokens.pop()[0]
+                    tokens.pop()
                     if _cv_request.get() is not ctx:
                         raise AssertionError(
                             f"Popped wrong request context. ({_cv_request.get()!r} instead of {ctx!r})"
                         )
-                    _cv_request.reset(token)
+                    _cv_request.reset(request_token)
                     environ["werkzeug.request"] = None
                     if app_ctx is not None:
                         if _cv_app.get() is not app_ctx:
                             raise AssertionError(
                                 f"Popped wrong app context. ({_cv_app.get()!r} instead of {app_ctx!r})"
                             )
-                        _cv_app.reset(app_ctx._cv_tokens.pop())
+                        _cv_app.reset(app_tokens.pop())
                 elif (
                     plan is None or plan.teardown_request or app.teardown_appcontext_funcs
                 ) and asgi_dispatch._has_teardown(app, ctx):
@@ -418,7 +419,7 @@ class ASGIMixin:
                 )
                 await send({"type": "http.response.body", "body": plain})
                 return
-            response: Response = result  # type: ignore[assignment]
+            response: Response = result
             complete_headers = _complete_headers(response, environ)
             if complete_headers is not None:
                 # PERF: the inline path's complete bodies: headers as they are, one body message.
@@ -599,10 +600,16 @@ class _EmptyStream:
 
 _EMPTY = _EmptyStream()
 _new = object.__new__
+#: The token list of an app context the loop path did not push (never appended to).
+_NO_TOKENS: list[t.Any] = []
 
 #: Environ templates by (server, scheme, HTTP version, root path): every key a request's environ has before its
 #: headers, the per-server ones filled in. Bounded (the key comes from the server, but a proxy may vary it).
 _TEMPLATES: dict[tuple[t.Any, ...], dict[str, t.Any]] = {}
+
+
+#: The number of keys in every template (the environ before its headers).
+_TEMPLATE_SIZE = 17
 
 
 def _environ_template(key: tuple[t.Any, ...]) -> dict[str, t.Any]:
@@ -631,6 +638,7 @@ def _environ_template(key: tuple[t.Any, ...]) -> dict[str, t.Any]:
         "REMOTE_ADDR": "",
         "REMOTE_PORT": 0,
     }
+    assert len(template) == _TEMPLATE_SIZE
     if len(_TEMPLATES) >= 64:
         _TEMPLATES.clear()
     _TEMPLATES[key] = template
@@ -642,24 +650,29 @@ def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
     # PERF: the environ is a copy of a template that already holds every key but the headers' (a dict copy is
     # one memcpy; each key added to a dict costs about as much as the copy, and the growing dict resized twice),
     # with the per-server values (server name and port, protocol, scheme, script name) filled in once per
-    # server. The keys every server sends are read by subscript (a ``get`` is a method call); a scope without
-    # one, or with an unhashable server, takes ``_template_for``.
+    # server. The keys every server sends with an HTTP request are read by subscript (a ``get`` is a method
+    # call); a scope without one (a websocket scope has no method), or with an unhashable server, takes
+    # ``_template_for`` and ``get``.
     try:
         template = _TEMPLATES[(scope["server"], scope["scheme"], scope["http_version"], scope["root_path"])]
         root_path: str = scope["root_path"]
+        method: str = scope["method"]
+        query: bytes = scope["query_string"]
+        client = scope["client"]
     except (KeyError, TypeError):
         template, root_path = _template_for(scope)
+        method = scope.get("method", "GET")  # a websocket scope has none
+        query = scope.get("query_string", b"")
+        client = scope.get("client")
     environ = template.copy()
     path: str = scope["path"]
     if root_path and path.startswith(root_path):
         path = path[len(root_path) :]
-    environ["REQUEST_METHOD"] = scope.get("method", "GET")
+    environ["REQUEST_METHOD"] = method
     # WSGI carries the path as latin-1-decoded UTF-8 bytes; an ASCII path is already that.
     environ["PATH_INFO"] = path if path.isascii() else path.encode().decode("latin-1")
-    query: bytes = scope.get("query_string", b"")
     if query:
         environ["QUERY_STRING"] = query.decode("latin1")
-    client = scope.get("client")
     if client:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = client[1]
@@ -675,7 +688,7 @@ def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
             name = _header_key(raw_name)
         # PERF: "latin1" is the codec's own name; "latin-1" is normalised first, on every call.
         environ[name] = raw_value.decode("latin1")
-    if len(environ) - len(template) != len(headers):
+    if len(environ) != _TEMPLATE_SIZE + len(headers):
         # PERF: a repeated header shows here, after the loop, rather than as a membership test per header.
         _join_repeated(environ, headers)
     return environ
