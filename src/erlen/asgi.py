@@ -267,14 +267,14 @@ class ASGIMixin:
             ctx._after_request_functions = []
             app_ctx: AppContext | None = None
             app_tokens: list[t.Any] = _NO_TOKENS
-            current = _cv_app.get(None)
+            current = _app_var_get(None)
             if current is None or current.app is not app:
                 app_ctx = _new(AppContext)
                 app_ctx.app = app
-                app_ctx._cv_tokens = app_tokens = [_cv_app.set(app_ctx)]
+                app_ctx._cv_tokens = app_tokens = [_app_var_set(app_ctx)]
                 if signals.appcontext_pushed.receivers:
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-            request_token = _cv_request.set(ctx)
+            request_token = _request_var_set(ctx)
             ctx._cv_tokens = tokens = [(request_token, app_ctx)]
             error: BaseException | None = None
             plan: DispatchPlan | None = None
@@ -392,18 +392,18 @@ class ASGIMixin:
                     )
                 ):
                     tokens.pop()
-                    if _cv_request.get() is not ctx:
+                    if _request_var_get() is not ctx:
                         raise AssertionError(
-                            f"Popped wrong request context. ({_cv_request.get()!r} instead of {ctx!r})"
+                            f"Popped wrong request context. ({_request_var_get()!r} instead of {ctx!r})"
                         )
-                    _cv_request.reset(request_token)
+                    _request_var_reset(request_token)
                     environ["werkzeug.request"] = None
                     if app_ctx is not None:
-                        if _cv_app.get() is not app_ctx:
+                        if _app_var_get() is not app_ctx:
                             raise AssertionError(
-                                f"Popped wrong app context. ({_cv_app.get()!r} instead of {app_ctx!r})"
+                                f"Popped wrong app context. ({_app_var_get()!r} instead of {app_ctx!r})"
                             )
-                        _cv_app.reset(app_tokens.pop())
+                        _app_var_reset(app_tokens.pop())
                 elif (
                     plan is None or plan.teardown_request or app.teardown_appcontext_funcs
                 ) and asgi_dispatch._has_teardown(app, ctx):
@@ -600,6 +600,15 @@ class _EmptyStream:
 
 _EMPTY = _EmptyStream()
 _new = object.__new__
+# PERF: the context variables' methods, bound once. A name bound by an import (``from .globals import _cv_app``)
+# makes the compiler emit LOAD_ATTR rather than LOAD_METHOD for ``_cv_app.set(...)`` (CPython 3.11 takes such
+# names for modules), so each call would first build a bound method; the request path makes seven such calls.
+_app_var_get = _cv_app.get
+_app_var_set = _cv_app.set
+_app_var_reset = _cv_app.reset
+_request_var_get = _cv_request.get
+_request_var_set = _cv_request.set
+_request_var_reset = _cv_request.reset
 #: The token list of an app context the loop path did not push (never appended to).
 _NO_TOKENS: list[t.Any] = []
 
