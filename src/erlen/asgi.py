@@ -253,12 +253,14 @@ class ASGIMixin:
                 status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
                 await _write_response(self, scope, receive, send, None, status, headers, app_iter)
                 return
-            # The loop path: the steps of erlen.wsgi.run_inline, awaiting the view (asgi_dispatch has the general
-            # ones). PERF: the push, dispatch, plain-body decision and usual pop are written out here, not in a
-            # coroutine and helpers: each was a Python call or an await per request, and each helper looked the
-            # request, rule and plan up again.
+            # The loop path: the steps of erlen.wsgi.run_inline, awaiting the view (asgi_dispatch has the
+            # general ones). PERF: the push, dispatch, plain-body decision and usual pop are written out here,
+            # not in a coroutine and helpers: each was a Python call or an await per request, and each helper
+            # looked the request, rule and plan up again.
             request = app.request_class(environ)
             request.json_module = app.json
+            # PERF: the contexts get the attributes their constructors set, in the same order, without a
+            # constructor frame each (tests/asgi/test_loop_path.py compares them with constructed ones).
             ctx = _new(RequestContext)
             ctx.app = app
             ctx.request = request
@@ -296,8 +298,9 @@ class ASGIMixin:
                             if signals.request_started.receivers:
                                 signals.request_started.send(app, _async_wrapper=app.ensure_sync)
                             endpoint = rule.endpoint
-                            # PERF: the plan cached on the rule, read here rather than through ``_dispatch_plan``
-                            # (an attribute read; ``rule.__dict__.get`` is two lookups and a call).
+                            # PERF: the plan cached on the rule, read here rather than through
+                            # ``_dispatch_plan`` (an attribute read; ``rule.__dict__.get`` is two lookups and
+                            # a call).
                             try:
                                 plan = rule._erlen_plan  # type: ignore[attr-defined]
                             except AttributeError:
@@ -314,7 +317,8 @@ class ASGIMixin:
                                     rv = app.make_default_options_response()
                                 else:
                                     view = app.view_functions[endpoint]
-                                    # PERF: the app's per-function sync/async cache; a sync function is its own caller.
+                                    # PERF: the app's per-function sync/async cache; a sync function is its
+                                    # own caller. A view without arguments is called without ``**``.
                                     try:
                                         caller = app._sync_callers[view]
                                     except (KeyError, TypeError):
@@ -331,9 +335,10 @@ class ASGIMixin:
                         if ctx._after_request_functions or plan is None or plan.after_request:
                             result = await asgi_dispatch._finalize(app, ctx, rv)
                         else:
-                            # PERF: ``plain_body`` written out: a str, bytes, dict or list nothing else sees as a
-                            # response object is sent as its body and two headers (no Response, no Headers); for
-                            # a str and the stock response class the Content-Type pair is a constant.
+                            # PERF: ``plain_body`` written out: a str, bytes, dict or list nothing else sees
+                            # as a response object is sent as its body and two headers (no Response, no
+                            # Headers); for a str and the stock response class the Content-Type pair is a
+                            # constant.
                             rv_type = type(rv)
                             if (
                                 ctx._opened_session is None
@@ -371,8 +376,10 @@ class ASGIMixin:
                     error = e
                     raise
             finally:
-                # PERF: the usual pop (what ``wsgi._pop`` does when nothing needs the general one) written out,
-                # with the request, rule and plan at hand; the view's plan says whether there is a teardown.
+                # PERF: the usual pop (what ``wsgi._pop`` does when nothing needs the general one) written
+                # out, with the request, plan and token lists at hand; the view's plan says whether there is a
+                # teardown. A request without a body has no uploads to close (reading ``request.__dict__``
+                # would also make the request's attribute dict).
                 if (
                     plan is not None
                     and not plan.teardown_request
@@ -411,7 +418,7 @@ class ASGIMixin:
                 else:
                     _pop(app, ctx, app_ctx, error)
             if plain is not None:
-                # PERF: two prebuilt header pairs (see ``_plain_header``), looked up here rather than by a call.
+                # PERF: two prebuilt header pairs (see ``_plain_header``), looked up here, not by a call.
                 length = len(plain)
                 length_pair = _LENGTHS.get(length) or _plain_header("content-length", length)
                 await send(
@@ -600,9 +607,9 @@ class _EmptyStream:
 
 _EMPTY = _EmptyStream()
 _new = object.__new__
-# PERF: the context variables' methods, bound once. A name bound by an import (``from .globals import _cv_app``)
-# makes the compiler emit LOAD_ATTR rather than LOAD_METHOD for ``_cv_app.set(...)`` (CPython 3.11 takes such
-# names for modules), so each call would first build a bound method; the request path makes seven such calls.
+# PERF: the context variables' methods, bound once. A name bound by an import (``from .globals import
+# _cv_app``) makes the compiler emit LOAD_ATTR rather than LOAD_METHOD for ``_cv_app.set(...)`` (CPython 3.11
+# takes such names for modules), so each call would first build a bound method; the loop path makes seven.
 _app_var_get = _cv_app.get
 _app_var_set = _cv_app.set
 _app_var_reset = _cv_app.reset
@@ -612,8 +619,8 @@ _request_var_reset = _cv_request.reset
 #: The token list of an app context the loop path did not push (never appended to).
 _NO_TOKENS: list[t.Any] = []
 
-#: Environ templates by (server, scheme, HTTP version, root path): every key a request's environ has before its
-#: headers, the per-server ones filled in. Bounded (the key comes from the server, but a proxy may vary it).
+#: Environ templates by (server, scheme, HTTP version, root path): every key a request's environ has before
+#: its headers, the per-server ones filled in. Bounded (the key comes from the server; a proxy may vary it).
 _TEMPLATES: dict[tuple[t.Any, ...], dict[str, t.Any]] = {}
 
 
@@ -656,12 +663,12 @@ def _environ_template(key: tuple[t.Any, ...]) -> dict[str, t.Any]:
 
 def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
     """A WSGI environ for an ASGI HTTP or websocket scope (body stream empty until received)."""
-    # PERF: the environ is a copy of a template that already holds every key but the headers' (a dict copy is
-    # one memcpy; each key added to a dict costs about as much as the copy, and the growing dict resized twice),
-    # with the per-server values (server name and port, protocol, scheme, script name) filled in once per
-    # server. The keys every server sends with an HTTP request are read by subscript (a ``get`` is a method
-    # call); a scope without one (a websocket scope has no method), or with an unhashable server, takes
-    # ``_template_for`` and ``get``.
+    # PERF: the environ is a copy of a template that already holds every key but the headers' (a dict copy
+    # is one memcpy; each key added to a dict costs about as much as the copy, and the growing dict resized
+    # twice), with the per-server values (server name and port, protocol, scheme, script name) filled in once
+    # per server. The keys every server sends with an HTTP request are read by subscript (a ``get`` is a
+    # method call); a scope without one (a websocket scope has no method), or with an unhashable server,
+    # takes ``_template_for`` and ``get``.
     try:
         template = _TEMPLATES[(scope["server"], scope["scheme"], scope["http_version"], scope["root_path"])]
         root_path: str = scope["root_path"]

@@ -36,8 +36,8 @@ async def receive_body(mixin: ASGIMixin, environ: dict[str, t.Any], receive: Rec
 def start_body(
     mixin: ASGIMixin, environ: dict[str, t.Any], receive: Receive
 ) -> t.IO[bytes] | t.Coroutine[t.Any, t.Any, t.IO[bytes]]:
-    """The body as a ``BytesIO`` when the first ``receive()`` completes at once with all of it (and it is small
-    enough to keep in memory); else a coroutine that receives the rest (see :func:`receive_body`).
+    """The body as a ``BytesIO`` when the first ``receive()`` completes at once with all of it (and it is
+    small enough to keep in memory); else a coroutine that receives the rest (see :func:`receive_body`).
 
     # PERF: the usual small body costs no coroutine: the adapter awaits only what this returns when it is not
     # the stream itself.
