@@ -281,13 +281,14 @@ class ASGIMixin:
             error: BaseException | None = None
             plan: DispatchPlan | None = None
             plain: bytes | None = None
+            spooled = body is not None and "erlen.body_spooled" in environ
             try:
                 try:
                     if not app.session_interface.open_lazily:
                         ctx._open_session()
                     rule = _match(app, ctx)
                     method = request.method
-                    if body is not None and "erlen.body_spooled" in environ:
+                    if spooled:
                         await asgi_dispatch._parse_spooled_form(app, ctx)
                     if rule is None:
                         result = await asgi_dispatch._full_dispatch(app, ctx)
@@ -379,7 +380,7 @@ class ASGIMixin:
                 # PERF: the usual pop (what ``wsgi._pop`` does when nothing needs the general one) written
                 # out, with the request, plan and token lists at hand; the view's plan says whether there is a
                 # teardown. A request without a body has no uploads to close (reading ``request.__dict__``
-                # would also make the request's attribute dict).
+                # would also make the request's attribute dict); a spooled body goes to ``pop_contexts``.
                 if (
                     plan is not None
                     and not plan.teardown_request
@@ -387,7 +388,7 @@ class ASGIMixin:
                     and plan.generation == app._plan_generation
                     and len(tokens) == 1
                     and not signals.request_tearing_down.receivers
-                    and (body is None or not request.__dict__.get("files"))
+                    and (body is None or not (spooled or request.__dict__.get("files")))
                     and (type(request) is Request or type(request).close is Request.close)
                     and (
                         app_ctx is None
@@ -411,9 +412,10 @@ class ASGIMixin:
                                 f"Popped wrong app context. ({_app_var_get()!r} instead of {app_ctx!r})"
                             )
                         _app_var_reset(app_tokens.pop())
-                elif (
-                    plan is None or plan.teardown_request or app.teardown_appcontext_funcs
-                ) and asgi_dispatch._has_teardown(app, ctx):
+                elif spooled or (
+                    (plan is None or plan.teardown_request or app.teardown_appcontext_funcs)
+                    and asgi_dispatch._has_teardown(app, ctx)
+                ):
                     await asgi_dispatch.pop_contexts(app, ctx, error, app_ctx)
                 else:
                     _pop(app, ctx, app_ctx, error)
