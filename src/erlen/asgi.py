@@ -9,9 +9,10 @@ An HTTP request is handled in three steps. The body is received first (MAX_CONTE
 arrives, BODY_TIMEOUT bounding it, spooled to a temporary file above ASGI_BODY_MEMORY_LIMIT) and a WSGI environ is
 built from the scope, so the same Request and contexts work unchanged. Then the request is dispatched: when no
 view, hook or error handler of the app is a coroutine function, the ordinary synchronous pipeline runs in the
-bounded thread pool (one hop per request); otherwise :mod:`erlen.asgi_dispatch` runs the same steps on the loop,
-awaiting async functions and sending sync ones to the pool. Finally the response is written: whole bodies in
-one message, streamed bodies chunk by chunk while a watcher notices the client going away.
+bounded thread pool (one hop per request); otherwise the same steps run on the loop, awaiting async functions
+and sending sync ones to the pool: the usual request written out in :meth:`ASGIMixin.asgi_app`, everything else
+(hooks, error handling, teardown functions) through :mod:`erlen.asgi_dispatch`. Finally the response is written:
+whole bodies in one message, streamed bodies chunk by chunk while a watcher notices the client going away.
 """
 
 from __future__ import annotations

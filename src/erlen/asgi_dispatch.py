@@ -5,7 +5,9 @@ order and reading the same dispatch plan, but every user function goes through o
 :meth:`ASGIMixin._call_user`, which awaits a coroutine function on the loop and runs a plain function in the
 bounded pool (inside a copy of the context, so ``request`` and ``g`` work there). Everything that is not user code
 (contexts, routing, make_response, the session cookie) runs inline. Apps that override a lifecycle method are
-served by the synchronous pipeline in the pool instead, so the override is honoured.
+served by the synchronous pipeline in the pool instead, so the override is honoured. The usual request (push,
+match, lean dispatch, plain answer, the pop without teardown) is written out in :meth:`ASGIMixin.asgi_app`,
+which calls the steps here for everything else.
 """
 
 from __future__ import annotations
