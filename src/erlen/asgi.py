@@ -9,9 +9,10 @@ An HTTP request is handled in three steps. The body is received first (MAX_CONTE
 arrives, BODY_TIMEOUT bounding it, spooled to a temporary file above ASGI_BODY_MEMORY_LIMIT) and a WSGI environ is
 built from the scope, so the same Request and contexts work unchanged. Then the request is dispatched: when no
 view, hook or error handler of the app is a coroutine function, the ordinary synchronous pipeline runs in the
-bounded thread pool (one hop per request); otherwise :mod:`erlen.asgi_dispatch` runs the same steps on the loop,
-awaiting async functions and sending sync ones to the pool. Finally the response is written: whole bodies in
-one message, streamed bodies chunk by chunk while a watcher notices the client going away.
+bounded thread pool (one hop per request); otherwise the same steps run on the loop, awaiting async functions
+and sending sync ones to the pool: the usual request written out in :meth:`ASGIMixin.asgi_app`, everything else
+(hooks, error handling, teardown functions) through :mod:`erlen.asgi_dispatch`. Finally the response is written:
+whole bodies in one message, streamed bodies chunk by chunk while a watcher notices the client going away.
 """
 
 from __future__ import annotations
@@ -24,14 +25,28 @@ import sys
 import typing as t
 import weakref
 from functools import partial
+from io import BytesIO
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 from werkzeug.routing import WebsocketMismatch
 from werkzeug.wsgi import FileWrapper
 
+from . import signals
 from .aio import LazyModule, server_loop
+from .ctx import AppContext, RequestContext
+from .globals import (
+    _cv_app_get,
+    _cv_app_reset,
+    _cv_app_set,
+    _cv_request_get,
+    _cv_request_reset,
+    _cv_request_set,
+)
 from .websocket import serve_websocket
+from .wrappers import Request, Response
+from .wsgi import _finalize as _finalize_inline
+from .wsgi import _match, _new, _pop
 
 if t.TYPE_CHECKING:
     import asyncio
@@ -39,7 +54,7 @@ if t.TYPE_CHECKING:
 
     from . import asgi_body, asgi_dispatch, asgi_upload
     from .app import Erlen
-    from .wrappers import Response
+    from .sansio.app import DispatchPlan
 else:
     # Memory (issue 4): a WSGI app never loads asyncio; the first ASGI call does, once. PERF: after that the
     # globals are the modules themselves (no import statement per request).
@@ -219,6 +234,7 @@ class ASGIMixin:
             await self._asgi_other(scope, receive, send)
             return
         # PERF: an HTTP request is handled here rather than in a helper coroutine: one await less per request.
+        # The loop path (see erlen.asgi_dispatch) is written out below for the same reason.
         app: Erlen = self  # type: ignore[assignment]  # PERF: not t.cast, a call per request
         environ = scope_to_environ(scope)
         body: t.IO[bytes] | None = None
@@ -229,7 +245,10 @@ class ASGIMixin:
                 )  # stream_body=True routes
                 return
             try:
-                body = await asgi_body.receive_body(self, environ, receive)
+                # PERF: a body already there is received without a coroutine (see ``start_body``).
+                body = asgi_body.start_body(self, environ, receive)  # type: ignore[assignment]
+                if type(body) is not BytesIO:
+                    body = await body  # type: ignore[misc]
             except asgi_body.Disconnected:
                 return
             except (RequestEntityTooLarge, RequestTimeout) as e:
@@ -245,37 +264,199 @@ class ASGIMixin:
                 "wsgi_app" in app.__dict__,
             ):
                 mode = self._dispatch_mode()
-            if mode == _MODE_ASYNC:
-                result = await asgi_dispatch.run_request_inline(app, environ)
-                if type(result) is tuple:
-                    plain, content_type = result
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 200,
-                            "headers": _plain_headers(content_type, len(plain)),
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": plain})
-                    return
-                response: Response | None = result  # type: ignore[assignment]
-                assert response is not None
-                complete_headers = _complete_headers(response, environ)
-                if complete_headers is not None:
-                    # PERF: the inline path's complete bodies: headers as they are, one body message.
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": response._status_code,
-                            "headers": complete_headers,
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": b"".join(response.response)})  # type: ignore[arg-type]
-                    return
-                status, headers, app_iter = _start_wsgi_response(response, environ)
-            else:
-                response = None
+            if mode != _MODE_ASYNC:
                 status, headers, app_iter = await self._run_sync(partial(_run_wsgi_app, app, environ))
+                await _write_response(self, scope, receive, send, None, status, headers, app_iter)
+                return
+            # The loop path: the steps of erlen.wsgi.run_inline, awaiting the view (asgi_dispatch has the
+            # general ones). PERF: the push, dispatch, plain-body decision and usual pop are written out here,
+            # not in a coroutine and helpers: each was a Python call or an await per request, and each helper
+            # looked the request, rule and plan up again.
+            request = app.request_class(environ)
+            request.json_module = app.json
+            # PERF: the contexts get the attributes their constructors set, in the same order, without a
+            # constructor frame each (tests/asgi/test_loop_path.py compares them with constructed ones).
+            ctx = _new(RequestContext)
+            ctx.app = app
+            ctx.request = request
+            ctx.flashes = None
+            ctx._opened_session = None
+            ctx._after_request_functions = []
+            app_ctx: AppContext | None = None
+            app_tokens: list[t.Any] = _NO_TOKENS
+            current = _cv_app_get(None)
+            if current is None or current.app is not app:
+                app_ctx = _new(AppContext)
+                app_ctx.app = app
+                app_ctx._cv_tokens = app_tokens = [_cv_app_set(app_ctx)]
+                if not signals.request_path_quiet and signals.appcontext_pushed.receivers:
+                    signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
+            request_token = _cv_request_set(ctx)
+            ctx._cv_tokens = tokens = [(request_token, app_ctx)]
+            error: BaseException | None = None
+            plan: DispatchPlan | None = None
+            plain: bytes | None = None
+            spooled = body is not None and "erlen.body_spooled" in environ
+            try:
+                try:
+                    if not app.session_interface.open_lazily:
+                        ctx._open_session()
+                    rule = _match(app, ctx)
+                    method = request.method
+                    if spooled:
+                        await asgi_dispatch._parse_spooled_form(app, ctx)
+                    if rule is None:
+                        result = await asgi_dispatch._full_dispatch(app, ctx)
+                    else:
+                        if not app._got_first_request:
+                            app._got_first_request = True
+                        try:
+                            if not signals.request_path_quiet and signals.request_started.receivers:
+                                signals.request_started.send(app, _async_wrapper=app.ensure_sync)
+                            endpoint = rule.endpoint
+                            # PERF: the plan cached on the rule, read here rather than through
+                            # ``_dispatch_plan`` (an attribute read; ``rule.__dict__.get`` is two lookups and
+                            # a call).
+                            try:
+                                plan = rule._erlen_plan  # type: ignore[attr-defined]
+                            except AttributeError:
+                                plan = None
+                            if plan is None or plan.generation != app._plan_generation:
+                                plan = app._dispatch_plan(
+                                    rule, endpoint.rpartition(".")[0] if "." in endpoint else None
+                                )
+                            rv: t.Any = None
+                            if not plan.lean and (plan.url_value_preprocessors or plan.before_request):
+                                rv = await asgi_dispatch._preprocess(app, ctx)
+                            if rv is None:
+                                if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                                    rv = app.make_default_options_response()
+                                else:
+                                    view = app.view_functions[endpoint]
+                                    # PERF: the app's per-function sync/async cache; a sync function is its
+                                    # own caller. A view without arguments is called without ``**``.
+                                    try:
+                                        caller = app._sync_callers[view]
+                                    except (KeyError, TypeError):
+                                        caller = app._sync_caller(view)
+                                    view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
+                                    if caller is not view:
+                                        rv = await (view(**view_args) if view_args else view())
+                                    elif getattr(view, "erlen_inline", False):
+                                        rv = view(**view_args)
+                                    else:
+                                        rv = await self._run_sync(lambda: view(**view_args))
+                        except Exception as e:
+                            rv = await asgi_dispatch._handle_user_exception(app, ctx, e)
+                        if ctx._after_request_functions or plan is None or plan.after_request:
+                            result = await asgi_dispatch._finalize(app, ctx, rv)
+                        else:
+                            # PERF: ``plain_body`` written out: a str, bytes, dict or list nothing else sees
+                            # as a response object is sent as its body and two headers (no Response, no
+                            # Headers); for a str and the stock response class the Content-Type pair is a
+                            # constant.
+                            rv_type = type(rv)
+                            if (
+                                ctx._opened_session is None
+                                and "HTTP_COOKIE" not in environ
+                                and method != "HEAD"
+                                and (signals.request_path_quiet or not signals.request_finished.receivers)
+                            ):
+                                response_class = app.response_class
+                                if rv_type is str and response_class is Response:
+                                    plain = rv.encode()
+                                    type_pair = _HTML_PAIR
+                                elif response_class._direct:
+                                    content_type = None
+                                    if rv_type is str or rv_type is bytes:
+                                        content_type = response_class._default_content_type
+                                        if content_type is not None:
+                                            plain = rv.encode() if rv_type is str else rv
+                                    elif rv_type is dict or rv_type is list:
+                                        encode = getattr(app.json, "_complete_body", None)
+                                        if encode is not None:
+                                            encoded = encode(rv)
+                                            if encoded is not None:
+                                                plain, content_type = encoded
+                                    if content_type is not None:
+                                        type_pair = _CONTENT_TYPES.get(content_type) or _plain_header(
+                                            "content-type", content_type
+                                        )
+                            if plain is None:
+                                result = _finalize_inline(app, ctx, rv)
+                except Exception as e:
+                    error = e
+                    plain = None
+                    result = await asgi_dispatch._handle_exception(app, ctx, e)
+                except BaseException as e:
+                    error = e
+                    raise
+            finally:
+                # PERF: the usual pop (what ``wsgi._pop`` does when nothing needs the general one) written
+                # out, with the request, plan and token lists at hand; the view's plan says whether there is a
+                # teardown. A request without a body has no uploads to close (reading ``request.__dict__``
+                # would also make the request's attribute dict); a spooled body goes to ``pop_contexts``.
+                if (
+                    plan is not None
+                    and not plan.teardown_request
+                    and not app.teardown_appcontext_funcs
+                    and plan.generation == app._plan_generation
+                    and len(tokens) == 1
+                    and (
+                        signals.request_path_quiet
+                        or not (
+                            signals.request_tearing_down.receivers
+                            or signals.appcontext_tearing_down.receivers
+                            or signals.appcontext_popped.receivers
+                        )
+                    )
+                    and (body is None or not (spooled or request.__dict__.get("files")))
+                    and (type(request) is Request or type(request).close is Request.close)
+                    and (app_ctx is None or len(app_tokens) == 1)
+                ):
+                    tokens.pop()
+                    if _cv_request_get() is not ctx:
+                        raise AssertionError(
+                            f"Popped wrong request context. ({_cv_request_get()!r} instead of {ctx!r})"
+                        )
+                    _cv_request_reset(request_token)
+                    environ["werkzeug.request"] = None
+                    if app_ctx is not None:
+                        if _cv_app_get() is not app_ctx:
+                            raise AssertionError(
+                                f"Popped wrong app context. ({_cv_app_get()!r} instead of {app_ctx!r})"
+                            )
+                        _cv_app_reset(app_tokens.pop())
+                elif spooled or (
+                    (plan is None or plan.teardown_request or app.teardown_appcontext_funcs)
+                    and asgi_dispatch._has_teardown(app, ctx)
+                ):
+                    await asgi_dispatch.pop_contexts(app, ctx, error, app_ctx)
+                else:
+                    _pop(app, ctx, app_ctx, error)
+            if plain is not None:
+                # PERF: two prebuilt header pairs (see ``_plain_header``), looked up here, not by a call.
+                length = len(plain)
+                length_pair = _LENGTHS.get(length) or _plain_header("content-length", length)
+                await send(
+                    {"type": "http.response.start", "status": 200, "headers": [type_pair, length_pair]}
+                )
+                await send({"type": "http.response.body", "body": plain})
+                return
+            response: Response = result
+            complete_headers = _complete_headers(response, environ)
+            if complete_headers is not None:
+                # PERF: the inline path's complete bodies: headers as they are, one body message.
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response._status_code,
+                        "headers": complete_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": b"".join(response.response)})  # type: ignore[arg-type]
+                return
+            status, headers, app_iter = _start_wsgi_response(response, environ)
             await _write_response(self, scope, receive, send, response, status, headers, app_iter)
         finally:
             if body is not None:
@@ -434,53 +615,6 @@ def _port_text(port: int | None) -> str:
     return text
 
 
-def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
-    """A WSGI environ for an ASGI HTTP or websocket scope (body stream empty until received)."""
-    server = scope.get("server") or ("localhost", 80)
-    client = scope.get("client") or ("", 0)
-    root_path: str = scope.get("root_path", "")
-    path: str = scope["path"]
-    if root_path:
-        if path.startswith(root_path):
-            path = path[len(root_path) :]
-        if not root_path.isascii():
-            root_path = root_path.encode().decode("latin-1")
-    # PERF: the constant keys are copied from a template; the rest set one by one.
-    environ: dict[str, t.Any] = _ENVIRON_TEMPLATE.copy()
-    environ["REQUEST_METHOD"] = scope.get("method", "GET")
-    environ["SCRIPT_NAME"] = root_path
-    # WSGI carries the path as latin-1-decoded UTF-8 bytes; an ASCII path is already that.
-    environ["PATH_INFO"] = path if path.isascii() else path.encode().decode("latin-1")
-    query: bytes = scope.get("query_string", b"")
-    environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
-    environ["SERVER_NAME"] = server[0]
-    port = server[1]
-    environ["SERVER_PORT"] = _PORTS.get(port) or _port_text(port)
-    version = scope.get("http_version")
-    environ["SERVER_PROTOCOL"] = _PROTOCOLS.get(version) or f"HTTP/{version}"
-    environ["REMOTE_ADDR"] = client[0]
-    environ["REMOTE_PORT"] = client[1]
-    environ["wsgi.url_scheme"] = scope.get("scheme", "http")
-    environ["wsgi.errors"] = sys.stderr
-    environ["asgi.scope"] = scope
-    keys = _HEADER_KEYS
-    for raw_name, raw_value in scope["headers"]:
-        name = keys.get(raw_name)
-        if name is None:
-            name = raw_name.decode("latin-1").upper().replace("-", "_")
-            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                name = "HTTP_" + name
-            if len(keys) < 512:
-                # PERF: header names repeat across requests; translate each one once. Bounded: names are input.
-                keys[raw_name] = name
-        value = raw_value.decode("latin-1")
-        if name in environ:
-            existing = environ[name]
-            value = f"{existing}; {value}" if name == "HTTP_COOKIE" else f"{existing},{value}"
-        environ[name] = value
-    return environ
-
-
 class _EmptyStream:
     """The body of a request that declared none."""
 
@@ -492,13 +626,139 @@ class _EmptyStream:
 
 
 _EMPTY = _EmptyStream()
-_ENVIRON_TEMPLATE: dict[str, t.Any] = {
-    "wsgi.version": (1, 0),
-    "wsgi.input": _EMPTY,
-    "wsgi.multithread": True,
-    "wsgi.multiprocess": True,
-    "wsgi.run_once": False,
-}
+#: The token list of an app context the loop path did not push (never appended to).
+_NO_TOKENS: list[t.Any] = []
+
+#: Environ templates by (server, scheme, HTTP version, root path): every key a request's environ has before
+#: its headers, the per-server ones filled in. Bounded (the key comes from the server; a proxy may vary it).
+_TEMPLATES: dict[tuple[t.Any, ...], dict[str, t.Any]] = {}
+
+
+#: The number of keys in every template (the environ before its headers).
+_TEMPLATE_SIZE = 17
+
+
+def _environ_template(key: tuple[t.Any, ...]) -> dict[str, t.Any]:
+    """The environ template for ``key`` (see ``_TEMPLATES``), made and remembered on first use."""
+    server, scheme, version, root_path = key
+    if server is None:
+        server = ("localhost", 80)
+    if not root_path.isascii():
+        root_path = root_path.encode().decode("latin-1")
+    template: dict[str, t.Any] = {
+        "wsgi.version": (1, 0),
+        "wsgi.input": _EMPTY,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.errors": None,
+        "wsgi.url_scheme": scheme,
+        "asgi.scope": None,
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": root_path,
+        "PATH_INFO": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": _port_text(server[1]),
+        "SERVER_PROTOCOL": _PROTOCOLS.get(version) or f"HTTP/{version}",
+        "REMOTE_ADDR": "",
+        "REMOTE_PORT": 0,
+    }
+    assert len(template) == _TEMPLATE_SIZE
+    if len(_TEMPLATES) >= 64:
+        _TEMPLATES.clear()
+    _TEMPLATES[key] = template
+    return template
+
+
+def scope_to_environ(scope: Scope) -> dict[str, t.Any]:
+    """A WSGI environ for an ASGI HTTP or websocket scope (body stream empty until received)."""
+    # PERF: the environ is a copy of a template that already holds every key but the headers' (a dict copy
+    # is one memcpy; each key added to a dict costs about as much as the copy, and the growing dict resized
+    # twice), with the per-server values (server name and port, protocol, scheme, script name) filled in once
+    # per server. The keys every server sends with an HTTP request are read by subscript (a ``get`` is a
+    # method call); a scope without one (a websocket scope has no method), or with an unhashable server,
+    # takes ``_template_for`` and ``get``.
+    try:
+        template = _TEMPLATES[(scope["server"], scope["scheme"], scope["http_version"], scope["root_path"])]
+        root_path: str = scope["root_path"]
+        method: str = scope["method"]
+        query: bytes = scope["query_string"]
+        client = scope["client"]
+    except (KeyError, TypeError):
+        template, root_path = _template_for(scope)
+        method = scope.get("method", "GET")  # a websocket scope has none
+        query = scope.get("query_string", b"")
+        client = scope.get("client")
+    environ = template.copy()
+    path: str = scope["path"]
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    environ["REQUEST_METHOD"] = method
+    # WSGI carries the path as latin-1-decoded UTF-8 bytes; an ASCII path is already that.
+    environ["PATH_INFO"] = path if path.isascii() else path.encode().decode("latin-1")
+    if query:
+        environ["QUERY_STRING"] = query.decode("latin1")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = client[1]
+    environ["wsgi.errors"] = sys.stderr
+    environ["asgi.scope"] = scope
+    headers = scope["headers"]
+    if type(headers) is not list:
+        headers = list(headers)
+    keys = _HEADER_KEYS
+    for raw_name, raw_value in headers:
+        name = keys.get(raw_name)
+        if name is None:
+            name = _header_key(raw_name)
+        # PERF: "latin1" is the codec's own name; "latin-1" is normalised first, on every call.
+        environ[name] = raw_value.decode("latin1")
+    if len(environ) != _TEMPLATE_SIZE + len(headers):
+        # PERF: a repeated header shows here, after the loop, rather than as a membership test per header.
+        _join_repeated(environ, headers)
+    return environ
+
+
+def _template_for(scope: Scope) -> tuple[dict[str, t.Any], str]:
+    """The environ template and root path for a scope that lacks a key ``scope_to_environ`` reads directly, or
+    whose template is not made yet."""
+    root_path: str = scope.get("root_path", "")
+    server = scope.get("server")
+    key = (
+        tuple(server) if type(server) is list else server,
+        scope.get("scheme", "http"),
+        scope.get("http_version"),
+        root_path,
+    )
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _environ_template(key)
+    return template, root_path
+
+
+def _header_key(raw_name: bytes) -> str:
+    """The environ key of a header name (``HTTP_`` + upper case, ``-`` as ``_``), remembered (bounded)."""
+    name = raw_name.decode("latin-1").upper().replace("-", "_")
+    if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        name = "HTTP_" + name
+    if len(_HEADER_KEYS) < 512:
+        # PERF: header names repeat across requests; translate each one once. Bounded: names are input.
+        _HEADER_KEYS[raw_name] = name
+    return name
+
+
+def _join_repeated(environ: dict[str, t.Any], headers: list[t.Any]) -> None:
+    """Join the values of headers that share an environ key, as WSGI servers do (cookies with ``; ``)."""
+    joined: dict[str, str] = {}
+    for raw_name, raw_value in headers:
+        name = _HEADER_KEYS.get(raw_name) or _header_key(raw_name)
+        value = raw_value.decode("latin1")
+        if name in joined:
+            existing = joined[name]
+            value = f"{existing}; {value}" if name == "HTTP_COOKIE" else f"{existing},{value}"
+        joined[name] = value
+    environ.update(joined)
 
 
 def _run_wsgi_app(app: Erlen, environ: dict[str, t.Any]) -> tuple[str, list[t.Any], t.Any]:
@@ -622,25 +882,28 @@ def _start_wsgi_response(response: Response, environ: dict[str, t.Any]) -> tuple
 _ENCODED_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 _CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 _LENGTHS: dict[int, tuple[bytes, bytes]] = {}
+#: The Content-Type pair of a str answer with the stock response class (its ``_default_content_type``).
+_HTML_PAIR = (b"content-type", b"text/html; charset=utf-8")
 
 
-def _plain_headers(content_type: str, length: int) -> list[tuple[bytes, bytes]]:
-    """The headers of a complete 200 body of ``length`` bytes with ``content_type`` (see ``plain_body``).
+def _plain_header(name: str, value: str | int) -> tuple[bytes, bytes]:
+    """The encoded Content-Type or Content-Length pair of a plain 200 body (see ``plain_body``), remembered.
 
-    # PERF: both pairs are encoded once (per Content-Type, and per small Content-Length); a new list each time,
-    # since ASGI middleware may add to it in place.
+    # PERF: both pairs are encoded once (per Content-Type, and per small Content-Length); the request path
+    # looks them up in ``_CONTENT_TYPES`` and ``_LENGTHS`` and calls this only on a miss. Each response gets a
+    # new list of the pairs, since ASGI middleware may add to it in place.
     """
-    length_pair = _LENGTHS.get(length)
-    if length_pair is None:
-        length_pair = (b"content-length", str(length).encode())
-        if length < 4096:
-            _LENGTHS[length] = length_pair
-    type_pair = _CONTENT_TYPES.get(content_type)
-    if type_pair is None:
-        type_pair = (b"content-type", content_type.encode("latin-1"))
-        if len(_CONTENT_TYPES) < 64:
-            _CONTENT_TYPES[content_type] = type_pair
-    return [type_pair, length_pair]
+    if name == "content-length":
+        assert isinstance(value, int)
+        pair = (b"content-length", str(value).encode())
+        if value < 4096:
+            _LENGTHS[value] = pair
+        return pair
+    assert isinstance(value, str)
+    pair = (b"content-type", value.encode("latin-1"))
+    if len(_CONTENT_TYPES) < 64:
+        _CONTENT_TYPES[value] = pair
+    return pair
 
 
 def _asgi_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

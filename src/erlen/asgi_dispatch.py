@@ -5,7 +5,9 @@ order and reading the same dispatch plan, but every user function goes through o
 :meth:`ASGIMixin._call_user`, which awaits a coroutine function on the loop and runs a plain function in the
 bounded pool (inside a copy of the context, so ``request`` and ``g`` work there). Everything that is not user code
 (contexts, routing, make_response, the session cookie) runs inline. Apps that override a lifecycle method are
-served by the synchronous pipeline in the pool instead, so the override is honoured.
+served by the synchronous pipeline in the pool instead, so the override is honoured. The usual request (push,
+match, lean dispatch, plain answer, the pop without teardown) is written out in :meth:`ASGIMixin.asgi_app`,
+which calls the steps here for everything else.
 """
 
 from __future__ import annotations
@@ -19,97 +21,12 @@ from werkzeug.routing import RoutingException
 from . import signals
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
-from .wsgi import _finalize as _finalize_inline
-from .wsgi import _match, _pop, plain_body, push_inline
+from .wsgi import _pop
 
 if t.TYPE_CHECKING:
     from .app import Erlen
     from .ctx import AppContext
-    from .sansio.app import DispatchPlan
     from .wrappers import Response
-
-
-async def run_request_inline(app: Erlen, environ: dict[str, t.Any]) -> Response | tuple[bytes, str]:
-    """:func:`run_request` with the inline WSGI path's shortcuts (for apps that override no lifecycle method).
-
-    Returns the response, or only its body and Content-Type when nothing else would see the response object
-    (see :func:`erlen.wsgi.plain_body`); the caller then sends it as a 200 with exactly the headers the response
-    object would have had.
-
-    # PERF: the same skips as :func:`erlen.wsgi.run_inline` (one ContextVar set per context, static routes by
-    # dict lookup, no hook loops without hooks, the direct str response), with the view awaited in place. The
-    # dispatch and the teardown check are written out here, not in helper coroutines: one await each less.
-    """
-    ctx, app_ctx = push_inline(app, environ)
-    error: BaseException | None = None
-    plan: DispatchPlan | None = None
-    spooled = "erlen.body_spooled" in environ
-    try:
-        try:
-            if not app.session_interface.open_lazily:
-                ctx._open_session()
-            _match(app, ctx)
-            if spooled:
-                await _parse_spooled_form(app, ctx)
-            request = ctx.request
-            rule = request.url_rule
-            if rule is None:
-                return await _full_dispatch(app, ctx)
-            app._got_first_request = True
-            try:
-                if signals.request_started.receivers:
-                    signals.request_started.send(app, _async_wrapper=app.ensure_sync)
-                endpoint = rule.endpoint
-                # PERF: the plan cached on the rule, read here rather than through ``_dispatch_plan`` (a call).
-                plan = rule.__dict__.get("_erlen_plan")
-                if plan is None or plan.generation != app._plan_generation:
-                    plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
-                rv = None
-                if plan.url_value_preprocessors or plan.before_request:
-                    rv = await _preprocess(app, ctx)
-                if rv is None:
-                    if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
-                        rv = app.make_default_options_response()
-                    else:
-                        view = app.view_functions[endpoint]
-                        view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
-                        # PERF: the app's per-function sync/async cache; a sync function is its own caller.
-                        try:
-                            caller = app._sync_callers[view]
-                        except (KeyError, TypeError):
-                            caller = app._sync_caller(view)
-                        if caller is not view:
-                            rv = await view(**view_args)
-                        elif getattr(view, "erlen_inline", False):
-                            rv = view(**view_args)
-                        else:
-                            rv = await app._run_sync(lambda: view(**view_args))
-            except Exception as e:
-                rv = await _handle_user_exception(app, ctx, e)
-            if ctx._after_request_functions or plan is None or plan.after_request:
-                return await _finalize(app, ctx, rv)
-            if request.method != "HEAD":
-                # PERF: no Response and Headers objects for a body nobody else sees; the adapter sends it.
-                plain = plain_body(app, ctx, rv)
-                if plain is not None:
-                    return plain
-            return _finalize_inline(app, ctx, rv)  # type: ignore[no-any-return]
-        except Exception as e:
-            error = e
-            return await _handle_exception(app, ctx, e)
-        except BaseException as e:
-            error = e
-            raise
-    finally:
-        # PERF: the plan found for the view already says whether there is anything to tear down. A spooled
-        # body's uploads are closed in the pool, by pop_contexts.
-        if spooled or (
-            (plan is None or plan.teardown_request or app.teardown_appcontext_funcs)
-            and _has_teardown(app, ctx)
-        ):
-            await pop_contexts(app, ctx, error, app_ctx)
-        else:
-            _pop(app, ctx, app_ctx, error)
 
 
 def _has_teardown(app: Erlen, ctx: RequestContext) -> bool:

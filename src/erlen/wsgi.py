@@ -64,29 +64,9 @@ _HTML = ("Content-Type", "text/html; charset=utf-8")
 _websocket_schemes = ("ws", "wss")
 
 
-def push_inline(app: Erlen, environ: WSGIEnvironment) -> tuple[RequestContext, AppContext | None]:
-    """Build the request and push its contexts: what ``RequestContext.push`` does, minus the URL match.
-
-    The app context is pushed only when another app's (or none) is active; one ContextVar set each. Returns the
-    request context and the app context it pushed (None when it reused the active one).
-    """
-    request = app.request_class(environ)
-    request.json_module = app.json
-    ctx = RequestContext(app, environ, request)
-    app_ctx: AppContext | None = None
-    current = _cv_app_get(None)
-    if current is None or current.app is not app:
-        app_ctx = AppContext(app)
-        app_ctx._cv_tokens.append(_cv_app_set(app_ctx))
-        if signals.appcontext_pushed.receivers:
-            signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-    ctx._cv_tokens.append((_cv_request_set(ctx), app_ctx))
-    return ctx, app_ctx
-
-
 def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
     """Handle one request with the inline path (see the module docstring)."""
-    # PERF: push_inline and the lean dispatch are written out here (three Python calls less per request), and
+    # PERF: the context push and the lean dispatch are written out here (three Python calls less per request), and
     # so is the lean answer (below).
     request = app.request_class(environ)
     request.json_module = app.json

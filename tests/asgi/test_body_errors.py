@@ -316,3 +316,56 @@ def test_receive_body_without_and_with_waiting() -> None:
         "RequestTimeout",
         ["receive saw the cancellation"],
     ]
+
+
+def test_start_body_answers_at_once_only_for_a_small_complete_body() -> None:
+    """``start_body`` returns the stream itself only when the first message is the whole body and small enough
+    to keep in memory; otherwise the coroutine it returns receives the rest exactly as ``receive_body`` does."""
+    import asyncio
+    from io import BytesIO
+
+    from erlen.asgi_body import start_body
+
+    app = Erlen("started")
+    app.config.update(ASGI_BODY_MEMORY_LIMIT=8, MAX_CONTENT_LENGTH=64)
+
+    def messages(*items: dict[str, t.Any]) -> t.Any:
+        queue = list(items)
+
+        async def receive() -> dict[str, t.Any]:
+            return queue.pop(0)
+
+        return receive
+
+    async def scenario() -> list[t.Any]:
+        results: list[t.Any] = []
+        environ: dict[str, t.Any] = {"CONTENT_LENGTH": "3"}
+        stream = start_body(app, environ, messages({"type": "http.request", "body": b"abc"}))
+        results.append((type(stream) is BytesIO, stream.read(), environ["CONTENT_LENGTH"]))  # type: ignore[union-attr]
+        cases = [
+            [{"type": "http.request", "body": b"0123456789"}],  # over the memory limit: spooled
+            [
+                {"type": "http.request", "body": b"ab", "more_body": True},
+                {"type": "http.request", "body": b"c"},
+            ],
+            [{"type": "http.request", "body": b"x" * 65}],  # over MAX_CONTENT_LENGTH
+        ]
+        for case in cases:
+            environ = {}
+            started = start_body(app, environ, messages(*case))
+            assert type(started) is not BytesIO
+            try:
+                stream = await started  # type: ignore[misc]
+            except Exception as e:
+                results.append(type(e).__name__)
+            else:
+                results.append((stream.read(), environ["CONTENT_LENGTH"], "erlen.body_spooled" in environ))
+                stream.close()
+        return results
+
+    assert asyncio.run(scenario()) == [
+        (True, b"abc", "3"),
+        (b"0123456789", "10", True),
+        (b"abc", "3", False),
+        "RequestEntityTooLarge",
+    ]
