@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from . import _brand, signals
 from .asgi import ASGIMixin
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .globals import _cv_app, _cv_request
+from .globals import _cv_app_get, _cv_request_get
 from .sansio.app import App, DispatchPlan
 from .sansio.scaffold import _sentinel
 from .sansio.urlbuild import build_internal_path
@@ -104,7 +104,7 @@ class Erlen(ASGIMixin, App):
         """Add the context processors' values (app's, then the request's blueprints') without overriding ``context``."""
         processors = self.template_context_processors
         names: tuple[str | None, ...] = (None,)
-        ctx = _cv_request.get(None)
+        ctx = _cv_request_get(None)
         if ctx is not None and ctx.request.blueprint is not None:
             names = (None, *reversed(ctx.request.blueprints))
         funcs = [func for name in names for func in dict.get(processors, name, ())]
@@ -307,7 +307,7 @@ class Erlen(ASGIMixin, App):
         **values: t.Any,
     ) -> str:
         """Build the URL of ``endpoint``; see :func:`erlen.url_for`."""
-        req_ctx = _cv_request.get(None)
+        req_ctx = _cv_request_get(None)
         if req_ctx is not None:
             url_adapter = req_ctx.url_adapter
             if endpoint[:1] == ".":
@@ -316,7 +316,7 @@ class Erlen(ASGIMixin, App):
             if _external is None:
                 _external = _scheme is not None
         else:
-            app_ctx = _cv_app.get(None)
+            app_ctx = _cv_app_get(None)
             url_adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
             if url_adapter is None:
                 raise RuntimeError(
@@ -433,8 +433,8 @@ class Erlen(ASGIMixin, App):
         finally:
             preserve = environ.get("werkzeug.debug.preserve_context")
             if preserve is not None:
-                preserve(_cv_app.get())
-                preserve(_cv_request.get())
+                preserve(_cv_app_get())
+                preserve(_cv_request_get())
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx.pop(error)
@@ -458,7 +458,7 @@ class Erlen(ASGIMixin, App):
 
     def preprocess_request(self) -> t.Any:
         """Run url_value_preprocessors then before_request hooks; a non-None hook result ends dispatch."""
-        ctx = _cv_request.get()
+        ctx = _cv_request_get()
         plan = self._current_plan(ctx)
         request = ctx.request
         if plan.url_value_preprocessors:
@@ -472,7 +472,7 @@ class Erlen(ASGIMixin, App):
 
     def dispatch_request(self) -> t.Any:
         """Call the matched view (or answer OPTIONS / raise the routing error); returns its raw return value."""
-        request = _cv_request.get().request
+        request = _cv_request_get().request
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
         rule: Rule = request.url_rule  # type: ignore[assignment]
@@ -497,7 +497,7 @@ class Erlen(ASGIMixin, App):
 
     def make_default_options_response(self) -> Response:
         """The automatic OPTIONS answer: an empty response with Allow."""
-        adapter = _cv_request.get().url_adapter
+        adapter = _cv_request_get().url_adapter
         methods = adapter.allowed_methods()  # type: ignore[union-attr]
         rv = self.response_class()
         rv.allow.update(methods)
@@ -518,7 +518,7 @@ class Erlen(ASGIMixin, App):
 
     def process_response(self, response: Response) -> Response:
         """Run after_this_request functions and after_request hooks, then save the session."""
-        ctx = _cv_request.get()
+        ctx = _cv_request_get()
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
         for func in self._current_plan(ctx).after_request:
@@ -556,7 +556,7 @@ class Erlen(ASGIMixin, App):
                     " (body, status, headers), (body, status), or (body, headers)."
                 )
         if rv is None:
-            endpoint = _cv_request.get().request.endpoint
+            endpoint = _cv_request_get().request.endpoint
             raise TypeError(
                 f"The view function for {endpoint!r} did not return a valid response. The function either"
                 " returned None or ended without a return statement."
@@ -570,7 +570,7 @@ class Erlen(ASGIMixin, App):
                 rv = self.json.response(rv)
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
-                    rv = response_class.force_type(rv, _cv_request.get().request.environ)
+                    rv = response_class.force_type(rv, _cv_request_get().request.environ)
                 except TypeError as e:
                     raise TypeError(
                         f"{e}\nThe view function did not return a valid response. The return type must be a"
@@ -603,7 +603,7 @@ class Erlen(ASGIMixin, App):
         """The registered handler's result for an HTTP error, or the error itself as the response."""
         if e.code is None or isinstance(e, RoutingException):
             return e
-        handler = self._find_error_handler(e, _cv_request.get().request.blueprints)
+        handler = self._find_error_handler(e, _cv_request_get().request.blueprints)
         if handler is None:
             return e
         return self.ensure_sync(handler)(e)
@@ -614,7 +614,7 @@ class Erlen(ASGIMixin, App):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)
-        handler = self._find_error_handler(e, _cv_request.get().request.blueprints)
+        handler = self._find_error_handler(e, _cv_request_get().request.blueprints)
         if handler is None:
             raise
         return self.ensure_sync(handler)(e)
@@ -633,7 +633,7 @@ class Erlen(ASGIMixin, App):
             raise e
         self.log_exception(exc_info)
         server_error: t.Any = InternalServerError(original_exception=e)
-        ctx = _cv_request.get(None)
+        ctx = _cv_request_get(None)
         handler = self._find_error_handler(server_error, ctx.request.blueprints if ctx is not None else [])
         if handler is not None:
             server_error = self.ensure_sync(handler)(server_error)
@@ -644,7 +644,7 @@ class Erlen(ASGIMixin, App):
         exc_info: tuple[type, BaseException, t.Any] | tuple[None, None, None],
     ) -> None:
         """Log an unhandled exception through ``app.logger``."""
-        request = _cv_request.get().request
+        request = _cv_request_get().request
         self.logger.error(f"Exception on {request.path} [{request.method}]", exc_info=exc_info)
 
     # -- teardown -----------------------------------------------------------------------------------------------
@@ -653,7 +653,7 @@ class Erlen(ASGIMixin, App):
         """Run the teardown_request functions; all of them run even when one raises (the first error is re-raised)."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        ctx = _cv_request.get()
+        ctx = _cv_request_get()
         funcs = self._dispatch_plan(ctx.request.url_rule, ctx.request.blueprint).teardown_request
         failure = _run_all(funcs, exc, self._sync_caller)
         if signals.request_tearing_down.receivers:

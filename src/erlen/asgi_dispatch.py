@@ -20,7 +20,7 @@ from werkzeug.routing import RoutingException
 
 from . import signals
 from .ctx import RequestContext
-from .globals import _cv_app, _cv_request
+from .globals import _cv_app_get, _cv_app_reset, _cv_request_get, _cv_request_reset
 from .wsgi import _pop
 
 if t.TYPE_CHECKING:
@@ -245,9 +245,9 @@ async def pop_contexts(
         else:
             request.close()
     finally:
-        current = _cv_request.get()
+        current = _cv_request_get()
         token, pushed_app_ctx = ctx._cv_tokens.pop()
-        _cv_request.reset(token)
+        _cv_request_reset(token)
         request.environ["werkzeug.request"] = None
         if pushed_app_ctx is not None:
             await _pop_app_context(app, pushed_app_ctx, error)
@@ -265,8 +265,8 @@ async def _pop_app_context(app: Erlen, app_ctx: AppContext, error: BaseException
             if signals.appcontext_tearing_down.receivers:
                 signals.appcontext_tearing_down.send(app, _async_wrapper=app.ensure_sync, exc=error)
     finally:
-        current = _cv_app.get()
-        _cv_app.reset(app_ctx._cv_tokens.pop())
+        current = _cv_app_get()
+        _cv_app_reset(app_ctx._cv_tokens.pop())
     if current is not app_ctx:
         raise AssertionError(f"Popped wrong app context. ({current!r} instead of {app_ctx!r})")
     if signals.appcontext_popped.receivers:

@@ -49,7 +49,7 @@ from .cli_discovery import (
 from .cli_discovery import (
     prepare_import as prepare_import,
 )
-from .globals import _cv_app
+from .globals import _cv_app_get
 from .helpers import get_debug_flag, get_load_dotenv
 
 if t.TYPE_CHECKING:
@@ -178,7 +178,7 @@ def _load_app_for_command(info: ScriptInfo) -> Erlen:
 
 
 def _current_app_or_none() -> Erlen | None:
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     return None if ctx is None else ctx.app
 
 

@@ -19,7 +19,14 @@ from werkzeug.exceptions import HTTPException
 
 from . import _brand, signals
 from ._lazy import first_use
-from .globals import _cv_app, _cv_request
+from .globals import (
+    _cv_app_get,
+    _cv_app_reset,
+    _cv_app_set,
+    _cv_request_get,
+    _cv_request_reset,
+    _cv_request_set,
+)
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -71,7 +78,7 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is not None:
             return f"<{_brand.package_name}.g of '{ctx.app.name}'>"
         return object.__repr__(self)
@@ -79,7 +86,7 @@ class _AppCtxGlobals:
 
 def after_this_request(f: F) -> F:
     """Run ``f(response)`` after this request, before the app's after-request hooks."""
-    ctx = _cv_request.get(None)
+    ctx = _cv_request_get(None)
     if ctx is None:
         raise RuntimeError(
             "'after_this_request' can only be used when a request context is active, such as in a view function."
@@ -90,7 +97,7 @@ def after_this_request(f: F) -> F:
 
 def copy_current_request_context(f: F) -> F:
     """Wrap ``f`` so it runs inside a copy of the current request context (for greenlets and threads)."""
-    ctx = _cv_request.get(None)
+    ctx = _cv_request_get(None)
     if ctx is None:
         raise RuntimeError(
             "'copy_current_request_context' can only be used when a request context is active, such as in a"
@@ -107,12 +114,12 @@ def copy_current_request_context(f: F) -> F:
 
 def has_request_context() -> bool:
     """Whether a request context is active."""
-    return _cv_request.get(None) is not None
+    return _cv_request_get(None) is not None
 
 
 def has_app_context() -> bool:
     """Whether an application context is active."""
-    return _cv_app.get(None) is not None
+    return _cv_app_get(None) is not None
 
 
 class AppContext:
@@ -140,7 +147,7 @@ class AppContext:
 
     def push(self) -> None:
         """Make this the current application context."""
-        self._cv_tokens.append(_cv_app.set(self))
+        self._cv_tokens.append(_cv_app_set(self))
         if signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
@@ -152,8 +159,8 @@ class AppContext:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_appcontext(exc)
         finally:
-            ctx = _cv_app.get()
-            _cv_app.reset(self._cv_tokens.pop())
+            ctx = _cv_app_get()
+            _cv_app_reset(self._cv_tokens.pop())
         if ctx is not self:
             raise AssertionError(f"Popped wrong app context. ({ctx!r} instead of {self!r})")
         if signals.appcontext_popped.receivers:
@@ -254,13 +261,13 @@ class RequestContext:
 
     def push(self) -> None:
         """Make this the current request context, pushing an app context for its app if needed."""
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is None or app_ctx.app is not self.app:
             app_ctx = self.app.app_context()
             app_ctx.push()
         else:
             app_ctx = None
-        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+        self._cv_tokens.append((_cv_request_set(self), app_ctx))
         if self._opened_session is None and not self.app.session_interface.open_lazily:
             self._open_session()
         if self.url_adapter is not None:
@@ -278,9 +285,9 @@ class RequestContext:
                 if request_close is not None:
                     request_close()
         finally:
-            ctx = _cv_request.get()
+            ctx = _cv_request_get()
             token, app_ctx = self._cv_tokens.pop()
-            _cv_request.reset(token)
+            _cv_request_reset(token)
             if clear_request:
                 ctx.request.environ["werkzeug.request"] = None
             if app_ctx is not None:

@@ -7,7 +7,7 @@ import typing as t
 from jinja2.loaders import BaseLoader
 from werkzeug.routing import RequestRedirect
 
-from .globals import _cv_request
+from .globals import _cv_request_get
 
 if t.TYPE_CHECKING:
     from .sansio.app import App
@@ -137,7 +137,7 @@ def explain_template_loading_attempts(
         lines.append("Warning: multiple loaders returned a match for the template.")
         seems_fishy = True
 
-    request_ctx = _cv_request.get(None)
+    request_ctx = _cv_request_get(None)
     blueprint = request_ctx.request.blueprint if request_ctx is not None else None
     if seems_fishy and blueprint is not None:
         lines.append(

@@ -13,7 +13,7 @@ from jinja2 import BaseLoader, Template, TemplateNotFound
 from jinja2 import Environment as BaseEnvironment
 
 from ._jinja_fast import FAST_ATTRIBUTES, FastContext, FastTemplate, fast_getattr
-from .globals import _cv_app, _cv_request
+from .globals import _cv_app_get, _cv_request_get
 from .globals import session as _session_proxy
 from .signals import before_render_template, template_rendered
 
@@ -29,10 +29,10 @@ TemplateSource = tuple[str, str | None, Callable[[], bool] | None]
 def _default_template_ctx_processor() -> dict[str, t.Any]:
     """Put ``g``, ``request`` and ``session`` into every template's context, when their contexts exist."""
     values: dict[str, t.Any] = {}
-    app_ctx = _cv_app.get(None)
+    app_ctx = _cv_app_get(None)
     if app_ctx is not None:
         values["g"] = app_ctx.g
-    req_ctx = _cv_request.get(None)
+    req_ctx = _cv_request_get(None)
     if req_ctx is not None:
         values["request"] = req_ctx.request
         # PERF: the proxy defers opening the session cookie until a template reads the session, so a
@@ -128,7 +128,7 @@ class DispatchingJinjaLoader(BaseLoader):
 
 
 def _current_app() -> Erlen:
-    app_ctx = _cv_app.get(None)
+    app_ctx = _cv_app_get(None)
     if app_ctx is None:
         raise RuntimeError(
             "Working outside of application context. Rendering a template needs the app:"
@@ -177,7 +177,7 @@ def _stream(app: Erlen, template: Template, context: dict[str, t.Any]) -> Iterat
             template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
 
     chunks = generate()
-    if _cv_request.get(None) is not None:
+    if _cv_request_get(None) is not None:
         # The response body is iterated after the view returns; keep the request context alive for it.
         from .helpers import stream_with_context
 

@@ -31,7 +31,7 @@ from werkzeug.wsgi import _get_server
 from . import json
 from ._lazy import first_use
 from .body_stream import DEFAULT_CHUNK_SIZE, StreamingBodyError, iter_body
-from .globals import _cv_app
+from .globals import _cv_app_get
 from .json.provider import DefaultJSONProvider
 from .sansio.cookies import parse_cookie
 from .sansio.formdata import empty_fields, parse_fields
@@ -284,7 +284,7 @@ class _AppLimit:
         value = request.__dict__.get(self.name)
         if value is not None:
             return value
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is None:
             return getattr(RequestBase, self.name)
         return ctx.app.config[self.config_key]
@@ -568,7 +568,7 @@ class Request(RequestBase):
         try:
             return super().on_json_loading_failed(e)
         except BadRequest as ebr:
-            ctx = _cv_app.get(None)
+            ctx = _cv_app_get(None)
             if ctx is not None and ctx.app.debug:
                 raise
             raise BadRequest() from ebr
@@ -625,7 +625,7 @@ class Request(RequestBase):
         if "form" in d:
             return
         environ = self.environ
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if (
             self._direct_form
             and ctx is not None
@@ -809,7 +809,7 @@ class Response(ResponseBase):
         in debug mode the developer gets the traceback instead.
         """
         super().set_cookie(key, value, *args, **kwargs)
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is None or not ctx.app.debug:
             return
         limit = self.max_cookie_size
@@ -823,7 +823,7 @@ class Response(ResponseBase):
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """The app's MAX_COOKIE_SIZE when an app context is active, else Werkzeug's default."""
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is not None:
             return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
         return super().max_cookie_size
