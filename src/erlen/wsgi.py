@@ -285,11 +285,9 @@ def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
             table = url_map.static_table()
         path = request.environ.get("PATH_INFO") or ""
         rule = table.get(path)
-        if rule is not None:
-            pass  # PERF: the table's paths are ASCII with one leading slash: Request.path is PATH_INFO as is
-        elif path[:1] == "/" and path[1:2] != "/" and path.isascii():
-            request.path = path  # PERF: what Request.path computes for it, without the call
-        else:
+        # PERF: the table's paths, and a PATH_INFO that is ASCII with one leading slash, are what Request.path
+        # would compute; Request.path itself is left to be made on first use.
+        if rule is None and not (path[:1] == "/" and path[1:2] != "/" and path.isascii()):
             path = request.path
             rule = table.get(path)
         if rule is not None and (rule.methods is None or request.method in rule.methods):
