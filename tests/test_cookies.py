@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.http import parse_cookie as werkzeug_parse_cookie
+from werkzeug.sansio.http import parse_cookie as werkzeug_sansio_parse_cookie
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request as WerkzeugRequest
 
@@ -19,6 +20,15 @@ from erlen.wrappers import Request
 def wsgi(text: str) -> str:
     """``text`` as a WSGI server puts it in the environ: its UTF-8 bytes read as latin-1."""
     return text.encode().decode("latin-1")
+
+
+def werkzeug_parse_cookie(header: str | None, cls: type[t.Any]) -> MultiDict[str, str]:
+    """The reference: the environ's ``HTTP_COOKIE`` read as UTF-8 with invalid bytes replaced (Werkzeug's
+    ``werkzeug.http.parse_cookie`` decodes strictly and raises; see docs/compat.md), split by Werkzeug's sans-IO
+    parser."""
+    if header is not None:
+        header = header.encode("latin-1").decode(errors="replace")
+    return werkzeug_sansio_parse_cookie(header, cls)
 
 
 def outcome(parse: t.Callable[..., MultiDict[str, str]], header: str | None, cls: type[t.Any]) -> t.Any:
@@ -127,7 +137,7 @@ def test_generated_text_matches_werkzeug(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(max_codepoint=255), max_size=20))
 def test_any_latin1_text_matches_werkzeug(text: str) -> None:
-    # Mostly not UTF-8: both parsers must fail alike, or agree.
+    # Mostly not UTF-8: both replace the invalid bytes and agree.
     assert_same(text)
 
 
@@ -172,3 +182,38 @@ def test_request_cookies_match_werkzeug_request(header: str) -> None:
     ours, theirs = Request(dict(environ)).cookies, WerkzeugRequest(dict(environ)).cookies
     assert type(ours) is type(theirs) is ImmutableMultiDict
     assert list(ours.items(multi=True)) == list(theirs.items(multi=True))
+
+
+@pytest.mark.parametrize(
+    "raw", [b"a=\xff\xfe", b'a="\xff"; b=1', b"session=\xff\xfe", b"\xff=1", b"a=\xc3\xa9"]
+)
+def test_cookie_bytes_that_are_not_utf8_are_replaced_as_werkzeug_does(raw: bytes) -> None:
+    """A Cookie header with invalid UTF-8 is read with the bad bytes replaced: a 200, never a 500."""
+    import io
+
+    from erlen import Erlen, request
+
+    app = Erlen(__name__)
+    app.secret_key = "k"
+
+    @app.route("/")
+    def cookies() -> t.Any:
+        return {"cookies": request.cookies.to_dict(flat=False)}
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "x",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "x",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "HTTP_COOKIE": raw.decode("latin-1"),
+    }
+    statuses: list[str] = []
+    body = b"".join(app(dict(environ), lambda status, headers, exc_info=None: statuses.append(status)))
+    assert statuses == ["200 OK"]
+    expected = werkzeug_parse_cookie(raw.decode("latin-1"), ImmutableMultiDict).to_dict(flat=False)
+    assert json.loads(body)["cookies"] == expected
+    assert "\ufffd" in str(expected) or raw.isascii() or raw == b"a=\xc3\xa9"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from werkzeug.datastructures import MultiDict
-from werkzeug.http import parse_cookie as _werkzeug_parse_cookie
+from werkzeug.sansio.http import parse_cookie as _werkzeug_parse_cookie
 
 from .formdata import empty_fields, fields_from
 
@@ -46,8 +46,8 @@ def unquote(value: str) -> str:
         return value
     inner = value[1:-1]
     if "\\" not in inner:
-        # The header text came from a strict UTF-8 decode (or is ASCII), so encoding and decoding it again
-        # with errors replaced, as Werkzeug does, would give it back unchanged.
+        # The header text came from a UTF-8 decode (or is ASCII), so encoding and decoding it again with errors
+        # replaced, as Werkzeug does, would give it back unchanged.
         return inner
     return _ESCAPE.sub(_unescape, inner.encode()).decode(errors="replace")
 
@@ -55,12 +55,12 @@ def unquote(value: str) -> str:
 def parse_cookie(header: str | None, cls: type[MultiDict[str, str]] = MultiDict) -> MultiDict[str, str]:
     """The cookies of a ``Cookie`` header as an instance of ``cls``: ``werkzeug.http.parse_cookie``'s result.
 
-    ``header`` is the WSGI environ's text (``HTTP_COOKIE``, bytes as latin-1); it is read as UTF-8, and one
-    that is not raises the error Werkzeug's parser raises.
+    ``header`` is the WSGI environ's text (``HTTP_COOKIE``, bytes as latin-1); it is read as UTF-8 with invalid
+    bytes replaced, as Werkzeug's request headers read it (a bad byte is never a 500).
     """
     if not header:
         return empty_fields(cls)
-    text = header if header.isascii() else header.encode("latin-1").decode()
+    text = header if header.isascii() else header.encode("latin-1").decode(errors="replace")
     if _PLAIN_HEADER(text) is not None:
         # PERF: no piece of a plain header holds an ``=`` but the one after its key, so one split on both
         # separators alternates keys and values: a few C calls instead of a regex match per cookie.
@@ -76,4 +76,4 @@ def parse_cookie(header: str | None, cls: type[MultiDict[str, str]] = MultiDict)
                 start = found
                 found = text.find('="', found + 2)
         return fields_from(keys, values, cls)
-    return _werkzeug_parse_cookie(header, cls)
+    return _werkzeug_parse_cookie(text, cls)
