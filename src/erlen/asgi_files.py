@@ -22,7 +22,7 @@ import stat
 import typing as t
 from concurrent.futures import Future
 
-from .asgi_stream import _wait_disconnect
+from .asgi_stream import send_until_disconnect
 
 if t.TYPE_CHECKING:
     from werkzeug.wsgi import FileWrapper
@@ -73,20 +73,7 @@ def pathsend_path(file: t.Any) -> str | None:
 
 async def _send_chunks(pool: t.Any, receive: Receive, send: Send, file: t.Any) -> None:
     reader = _ChunkReader(pool, file)
-    pump = asyncio.ensure_future(_pump(reader, send))
-    watcher = asyncio.ensure_future(_wait_disconnect(receive))
-    try:
-        await asyncio.wait((pump, watcher), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-        if not pump.done():
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
-        await reader.settle()
-    if not pump.cancelled():
-        error = pump.exception()
-        if error is not None and not isinstance(error, OSError):
-            raise error
+    await send_until_disconnect(_pump(reader, send), receive, reader.settle)
 
 
 async def _pump(reader: _ChunkReader, send: Send) -> None:

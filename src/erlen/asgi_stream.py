@@ -39,18 +39,29 @@ async def stream_body(
         source = _AsyncSource(async_body)
     else:
         source = _SyncSource(mixin, app_iter)
-    pump = asyncio.ensure_future(_pump(source, send))
+    await send_until_disconnect(_pump(source, send), receive, source.close)
+
+
+async def send_until_disconnect(
+    pump: t.Coroutine[t.Any, t.Any, None], receive: Receive, settle: t.Callable[[], t.Awaitable[None]]
+) -> None:
+    """Run ``pump`` (which sends a body) while watching for the client leaving; whichever ends first ends both.
+
+    ``settle`` runs afterwards in every case (closing the source). An error of the pump is raised, unless it is
+    the ``OSError`` a server raises for a client that is gone.
+    """
+    pump_task = asyncio.ensure_future(pump)
     watcher = asyncio.ensure_future(_wait_disconnect(receive))
     try:
-        await asyncio.wait((pump, watcher), return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait((pump_task, watcher), return_when=asyncio.FIRST_COMPLETED)
     finally:
         watcher.cancel()
-        if not pump.done():
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
-        await source.close()
-    if not pump.cancelled():
-        error = pump.exception()
+        if not pump_task.done():
+            pump_task.cancel()
+            await asyncio.gather(pump_task, return_exceptions=True)
+        await settle()
+    if not pump_task.cancelled():
+        error = pump_task.exception()
         if error is not None and not isinstance(error, OSError):
             raise error
 
