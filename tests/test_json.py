@@ -314,3 +314,25 @@ def test_one_shot_encoder_shared_between_threads() -> None:
         thread.join(30)
     assert failures == []
     assert results == [expected] * 200
+
+
+def test_stock_debug_property_is_recognised_through_the_weak_proxy() -> None:
+    """The provider reads DEBUG from the config when the app keeps the stock ``debug`` property, and calls an
+    overriding property otherwise (the provider holds the app through a weakref proxy, not its class)."""
+    import erlen
+
+    stock = erlen.Erlen(__name__)
+    assert stock.json._build_encoders()[3] is True  # type: ignore[attr-defined]
+    stock.config["DEBUG"] = True
+    with stock.app_context():
+        assert json.jsonify(a=1).get_data() == b'{\n  "a": 1\n}\n'
+
+    class AlwaysDebug(erlen.Erlen):
+        @property
+        def debug(self) -> bool:
+            return True
+
+    own = AlwaysDebug(__name__)
+    assert own.json._build_encoders()[3] is False  # type: ignore[attr-defined]
+    with own.app_context():
+        assert json.jsonify(a=1).get_data() == b'{\n  "a": 1\n}\n'

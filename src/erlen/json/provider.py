@@ -201,7 +201,7 @@ class DefaultJSONProvider(JSONProvider):
             _one_shot(json.JSONEncoder(**common)),
             _one_shot(json.JSONEncoder(**common, separators=(",", ":"))),
             json.JSONEncoder(**common, indent=2).encode,
-            getattr(type(self._app), "debug", None) is _stock_debug(),
+            getattr(self._app.__class__, "debug", None) is _stock_debug(),  # the app's class, not the proxy's
         )
         self.__dict__["_encoders"] = encoders
         return encoders
