@@ -718,6 +718,7 @@ def check_headers(headers: list[tuple[str, str]]) -> None:
 
 #: Werkzeug's ``Response`` members the direct construction and writing below stand in for.
 _DIRECT_MEMBERS = (
+    "__new__",
     "__init__",
     "__call__",
     "get_wsgi_headers",
@@ -728,6 +729,8 @@ _DIRECT_MEMBERS = (
     "iter_encoded",
 )
 
+
+_new = object.__new__
 
 #: ``"200 OK"`` and the like: the status line Werkzeug makes for each code it knows.
 _STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}
@@ -762,8 +765,8 @@ class Response(ResponseBase):
 
         # PERF: skips the constructor's header, status and body setters (about fifteen Python calls).
         """
-        self = cls.__new__(cls)
-        headers = Headers.__new__(Headers)  # its constructor only sets ``_list``
+        self = _new(cls)  # what cls.__new__ is (see _DIRECT_MEMBERS), without the attribute lookup
+        headers = _new(Headers)  # Headers' constructor only sets ``_list``
         if content_type is None:
             headers._list = [("Content-Length", str(len(body)))]
         else:

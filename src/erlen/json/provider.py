@@ -84,11 +84,11 @@ def _one_shot(encoder: json.JSONEncoder) -> _Encode:
     """``encoder.encode`` for a compact encoder, without the setup ``JSONEncoder.iterencode`` repeats per call.
 
     # PERF: ``encode`` rebuilds its helper closures and the C encoder object on every call (about 0.6 µs of a
-    # 1 µs encode of a small dict). Here one C encoder is made from the same settings and reused while its
-    # circular-reference markers are empty, as they are after every completed call. Markers in use (another
-    # thread inside it, switched out during ``default``) or left by a failed call send the call to a fresh
-    # encoder, as ``iterencode`` would make; a failure also replaces the shared one. Without the C speedups,
-    # ``encode`` itself is used.
+    # 1 µs encode of a small dict). Here one C encoder is made from the same settings, without the
+    # circular-reference markers: it keeps no state between calls, so threads share it, and it skips the
+    # markers' bookkeeping per container. Circular data recurses until RecursionError; the call is then
+    # repeated with markers, which raises ``encode``'s ValueError (or the RecursionError of data too deep for
+    # it too). Without the C speedups, ``encode`` itself is used.
     """
     make = getattr(json.encoder, "c_make_encoder", None)
     indent: t.Any = encoder.indent  # None for a compact encoder (typeshed leaves None out)
@@ -107,26 +107,15 @@ def _one_shot(encoder: json.JSONEncoder) -> _Encode:
         encoder.skipkeys,
         encoder.allow_nan,
     )
-    check_circular = encoder.check_circular
-
-    def fresh() -> tuple[dict[int, t.Any] | None, t.Callable[[t.Any, int], t.Any]]:
-        markers: dict[int, t.Any] | None = {} if check_circular else None
-        return markers, make(markers, *settings)
-
-    shared = [fresh()]
+    reusable = make(None, *settings)
+    if not encoder.check_circular:
+        return lambda obj: "".join(reusable(obj, 0))
 
     def encode(obj: t.Any) -> str:
-        markers, reusable = shared[0]
-        if not markers:
-            try:
-                return "".join(reusable(obj, 0))
-            except ValueError:
-                # Perhaps a circular reference, perhaps another thread's markers: a fresh encoder decides.
-                shared[0] = fresh()
-            except BaseException:
-                shared[0] = fresh()
-                raise
-        return "".join(fresh()[1](obj, 0))
+        try:
+            return "".join(reusable(obj, 0))
+        except RecursionError:
+            return "".join(make({}, *settings)(obj, 0))
 
     return encode
 
