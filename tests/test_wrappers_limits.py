@@ -15,7 +15,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from erlen import Erlen, Response, make_response, request, send_from_directory, wrappers
+from erlen import Erlen, Response, jsonify, make_response, request, send_from_directory, wrappers
 from erlen.wrappers import Request
 
 CHUNKED = {"CONTENT_LENGTH": "", "wsgi.input_terminated": True}
@@ -242,6 +242,51 @@ def test_control_character_in_a_header_is_refused(app: Erlen, value: str, stream
 
     with pytest.raises(ValueError, match="control characters"):
         app.test_client().get("/")
+
+
+@pytest.mark.parametrize("where", ["view", "after_request"])
+@pytest.mark.parametrize("header", ["X-Echo", "Content-Type"])
+def test_control_character_added_to_a_built_response_is_refused(app: Erlen, where: str, header: str) -> None:
+    """A JSON or str response built without Werkzeug's constructor is checked again once its headers change."""
+
+    def spoil(response: Response) -> Response:
+        response.headers[header] = "a\x01b"
+        return response
+
+    @app.get("/json")
+    def as_json() -> Response:
+        response = jsonify(a=1)
+        return spoil(response) if where == "view" else response
+
+    @app.get("/text")
+    def as_text() -> str:
+        return "ok"
+
+    if where == "after_request":
+        app.after_request(spoil)
+    client = app.test_client()
+    for path in ("/json", "/text") if where == "after_request" else ("/json",):
+        with pytest.raises(ValueError, match="control characters"):
+            client.get(path)
+
+
+def test_json_mimetype_with_a_control_character_is_refused(app: Erlen) -> None:
+    @app.get("/dict")
+    def as_dict() -> dict[str, int]:
+        return {"a": 1}
+
+    @app.get("/jsonify")
+    def as_jsonify() -> Response:
+        return jsonify(a=1)
+
+    client = app.test_client()
+    app.json.mimetype = "application/x\x00json"  # type: ignore[attr-defined]
+    for path in ("/dict", "/jsonify"):
+        with pytest.raises(ValueError, match="control characters"):
+            client.get(path)
+    app.json.mimetype = "application/vnd.x+json"  # type: ignore[attr-defined]
+    for path in ("/dict", "/jsonify"):
+        assert client.get(path).headers["Content-Type"] == "application/vnd.x+json"
 
 
 def test_tab_and_latin1_header_values_are_allowed(app: Erlen) -> None:

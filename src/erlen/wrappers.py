@@ -35,6 +35,7 @@ from .globals import _cv_app_get
 from .json.provider import DefaultJSONProvider
 from .sansio.cookies import parse_cookie
 from .sansio.formdata import empty_fields, parse_fields
+from .sansio.headers import check_headers
 from .sansio.scaffold import _blueprint_chain
 
 if t.TYPE_CHECKING:
@@ -701,21 +702,6 @@ class _LengthStream(io.RawIOBase):
         return len(data)
 
 
-#: Control characters no header may carry (tab is allowed in values). Werkzeug refuses only CR and LF, when a
-#: header is set; servers differ on the rest (some emit a NUL as it is).
-unsafe_header_char = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
-
-
-def check_headers(headers: list[tuple[str, str]]) -> None:
-    """Refuse (ValueError) a header whose name or value holds a control character, before it is written."""
-    for name, value in headers:
-        # PERF: isprintable is one C call; the regex runs only for tabs, controls and non-ASCII text.
-        if not (value.isprintable() and name.isprintable()) and (
-            unsafe_header_char(value) is not None or unsafe_header_char(name) is not None
-        ):
-            raise ValueError(f"Header {name!r} must not contain control characters.")
-
-
 #: Werkzeug's ``Response`` members the direct construction and writing below stand in for.
 _DIRECT_MEMBERS = (
     "__new__",
@@ -763,21 +749,31 @@ class Response(ResponseBase):
     def _with_body(cls, body: bytes, content_type: str | None, status: int = 200) -> Response:
         """A response with a complete body, built as Werkzeug's constructor would build it.
 
-        # PERF: skips the constructor's header, status and body setters (about fifteen Python calls).
+        ``content_type`` must already be safe to send (see :mod:`erlen.sansio.headers`): the class's checked
+        default, a literal, or a value its caller checked.
+
+        # PERF: skips the constructor's header, status and body setters (about fifteen Python calls). A copy of
+        # the header list is kept: while the response's list still equals it, the writer knows the headers are
+        # safe and end with Content-Length, without reading them again.
         """
         self = _new(cls)  # what cls.__new__ is (see _DIRECT_MEMBERS), without the attribute lookup
         headers = _new(Headers)  # Headers' constructor only sets ``_list``
         if content_type is None:
-            headers._list = [("Content-Length", str(len(body)))]
+            header_list = [("Content-Length", str(len(body)))]
         else:
-            headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+            header_list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        headers._list = header_list
         self.headers = headers
         self._status = _STATUS_LINES[status]  # callers pass 200 or a code of HTTP_STATUS_CODES
         self._status_code = status
         self.direct_passthrough = False
         self._on_close = []
         self.response = [body]
+        self._checked_headers = header_list[:]
         return self
+
+    #: A copy of the header list :meth:`_with_body` made (None for other responses).
+    _checked_headers: list[tuple[str, str]] | None = None
 
     def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
         """Werkzeug's final headers, refused when one holds a control character (see :func:`check_headers`)."""

@@ -30,8 +30,9 @@ from .globals import (
     _cv_request_set,
 )
 from .sansio.app import HookCallers
+from .sansio.headers import check_headers, unsafe_header_char
 from .sansio.routing import RouteMap
-from .wrappers import Request, Response, check_headers, unsafe_header_char
+from .wrappers import Request, Response
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -431,6 +432,9 @@ def _write(
             # when it has a Content-Length; they are read from Headers' own list in one pass, which also
             # repeats the control-character check of Response.get_wsgi_headers.
             header_list = headers._list
+            if header_list == response._checked_headers:  # made by _with_body and unchanged since
+                start_response(response._status, list(header_list))
+                return response.response
             has_length = False
             for name, value in header_list:
                 if name == "Content-Length" or name.lower() == "content-length":

@@ -18,6 +18,8 @@ from datetime import date
 from werkzeug.http import http_date
 from werkzeug.utils import get_content_type
 
+from ..sansio.headers import safe_header_value
+
 if t.TYPE_CHECKING:
     from werkzeug.sansio.response import Response
 
@@ -255,7 +257,10 @@ class DefaultJSONProvider(JSONProvider):
             indent = bool(self._app.debug)
         body = (encoders[2] if indent else encoders[1])(obj)
         mimetype = self.mimetype
-        content_type = mimetype if mimetype == "application/json" else get_content_type(mimetype, "utf-8")
+        if mimetype == "application/json":
+            content_type = mimetype
+        else:
+            content_type = safe_header_value(get_content_type(mimetype, "utf-8"))
         return f"{body}\n".encode(), content_type
 
     def _complete_body(self, obj: t.Any) -> tuple[bytes, str] | None:
