@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
 from werkzeug.test import EnvironBuilder
@@ -436,6 +436,39 @@ def test_uploaded_files_are_closed_after_the_request(app: Erlen) -> None:
     assert response.text == "1"
     assert len(streams) == 1
     assert streams[0].closed
+
+
+def test_assigned_files_are_closed_after_a_bodiless_request(app: Erlen) -> None:
+    """Files a view assigns are closed at teardown even when no body was parsed (the lean path's check)."""
+    stream = io.BytesIO(b"data")
+
+    @app.get("/")
+    def index() -> str:
+        request.files = ImmutableMultiDict([("f", FileStorage(stream, "f.txt"))])
+        return "ok"
+
+    assert app.test_client().get("/").text == "ok"
+    assert stream.closed
+
+
+def test_files_from_a_subclass_form_loader_are_closed(app: Erlen) -> None:
+    """A request class with its own ``_load_form_data`` may fill ``files`` directly: they are closed too."""
+    stream = io.BytesIO(b"data")
+
+    class OwnLoader(Request):
+        def _load_form_data(self) -> None:
+            d = self.__dict__
+            d["stream"], d["form"] = io.BytesIO(), ImmutableMultiDict()
+            d["files"] = ImmutableMultiDict([("f", FileStorage(stream, "f.txt"))])
+
+    app.request_class = OwnLoader
+
+    @app.get("/")
+    def index() -> str:
+        return str(len(request.files))
+
+    assert app.test_client().get("/").text == "1"
+    assert stream.closed
 
 
 def test_urlencoded_request_closes_cleanly(app: Erlen) -> None:

@@ -410,7 +410,10 @@ class ASGIMixin:
                             or signals.appcontext_popped.receivers
                         )
                     )
-                    and (body is None or not (spooled or request.__dict__.get("files")))
+                    and (
+                        body is None
+                        or not (spooled or (request._may_hold_uploads and request.__dict__.get("files")))
+                    )
                     and (type(request) is Request or type(request).close is Request.close)
                     and (app_ctx is None or len(app_tokens) == 1)
                 ):

@@ -223,7 +223,9 @@ async def pop_contexts(
     teardown_request = plan.teardown_request
     # Uploads parsed from a spooled body sit in temporary files; closing them frees their blocks (milliseconds
     # for 32 MiB, H10), so the pool does it, at the point where ``RequestContext.pop`` closes the request.
-    close_in_pool = "erlen.body_spooled" in request.environ and bool(request.__dict__.get("files"))
+    close_in_pool = "erlen.body_spooled" in request.environ and bool(
+        request._may_hold_uploads and request.__dict__.get("files")
+    )
     if not teardown_request and not app.teardown_appcontext_funcs and not close_in_pool:
         _pop(app, ctx, app_ctx, error)
         return

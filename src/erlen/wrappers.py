@@ -337,6 +337,14 @@ def _plain_json_type(content_type: str) -> bool:
     return content_type[:16] == "application/json" and content_type[16:17] in ("", ";", " ")
 
 
+class _UploadsProperty(cached_property[t.Any]):
+    """Werkzeug's ``files`` property; an assignment marks the request as holding uploads."""
+
+    def __set__(self, obj: t.Any, value: t.Any) -> None:
+        obj._may_hold_uploads = True
+        super().__set__(obj, value)
+
+
 #: Methods already in upper case, as servers send them: no ``upper()`` call for these.
 _UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 
@@ -363,6 +371,8 @@ class Request(RequestBase):
         cls._direct_form = all(getattr(cls, name) is getattr(Request, name) for name in _FORM_MEMBERS)
         cls._direct_args = cls.query_string is Request.query_string
         cls._direct_json = all(getattr(cls, name) is getattr(Request, name) for name in _JSON_MEMBERS)
+        if cls._load_form_data is not Request._load_form_data:
+            cls._may_hold_uploads = True  # its own form loading may store files without saying so
 
     #: The matched URL rule, or None before matching or when matching failed.
     url_rule: Rule | None = None
@@ -613,18 +623,25 @@ class Request(RequestBase):
         """
         return iter_body(self, chunk_size)
 
+    #: False until the form is loaded or ``files`` is assigned: until then there are no uploads to close.
+    #: PERF: the request path reads this rather than ``__dict__``, which Python builds on first use.
+    _may_hold_uploads = False
+
+    files = _UploadsProperty(RequestBase.__dict__["files"].fget)
+
     def close(self) -> None:
         """Close the uploaded files, if any were parsed.
 
         # PERF: with no uploads there is nothing to close; Werkzeug's walk over an empty form costs three calls.
         """
-        if self.__dict__.get("files"):
+        if self._may_hold_uploads and self.__dict__.get("files"):
             super().close()
 
     def _load_form_data(self) -> None:
         d = self.__dict__
         if "form" in d:
             return
+        self._may_hold_uploads = True
         environ = self.environ
         ctx = _cv_app_get(None)
         if (

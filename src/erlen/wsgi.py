@@ -156,7 +156,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                                 and len(app_ctx._cv_tokens) == 1
                                 and type(request).close is Request.close
                                 and "werkzeug.debug.preserve_context" not in environ
-                                and not request.__dict__.get("files")
+                                and not (request._may_hold_uploads and request.__dict__.get("files"))
                                 and _cv_request_get() is ctx
                                 and _cv_app_get() is app_ctx
                             ):
@@ -459,7 +459,9 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
         or plan.generation != app._plan_generation
         or len(ctx._cv_tokens) != 1
         or signals.request_tearing_down.receivers
-        or request.__dict__.get("files")  # uploads to close; a parsed urlencoded form has none
+        or (
+            request._may_hold_uploads and request.__dict__.get("files")
+        )  # uploads to close; a parsed urlencoded form has none
         or type(request).close is not Request.close
         or (
             app_ctx is not None
