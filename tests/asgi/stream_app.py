@@ -53,12 +53,14 @@ async def recorded(scope: t.Any, receive: t.Any, send: t.Any) -> None:
     if scope["type"] != "http" or scope["path"] != "/file":
         await app(scope, receive, send)
         return
+    # Recorded before the app runs, each type before its message is sent: the client may ask for the record as
+    # soon as the last body chunk arrives, before this coroutine resumes.
     types: list[str] = []
+    last_file_request.clear()
+    last_file_request.update(offered="http.response.pathsend" in (scope.get("extensions") or {}), types=types)
 
     async def noting_send(message: t.Any) -> None:
         types.append(message["type"])
         await send(message)
 
     await app(scope, receive, noting_send)
-    last_file_request.clear()
-    last_file_request.update(offered="http.response.pathsend" in (scope.get("extensions") or {}), types=types)
