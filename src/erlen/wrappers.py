@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json as _stdlib_json
-import re
 import typing as t
 
 from werkzeug.datastructures import (
     Accept,
     CharsetAccept,
     EnvironHeaders,
-    FileStorage,
     Headers,
     ImmutableMultiDict,
     LanguageAccept,
@@ -20,9 +18,7 @@ from werkzeug.datastructures import (
     Range,
 )
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header, parse_range_header
-from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData, State
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
@@ -30,9 +26,17 @@ from werkzeug.wsgi import _get_server
 
 from . import json
 from ._lazy import first_use
-from .body_stream import DEFAULT_CHUNK_SIZE, StreamingBodyError, iter_body
+from .body_stream import DEFAULT_CHUNK_SIZE, iter_body
 from .globals import _cv_app_get
 from .json.provider import DefaultJSONProvider
+from .request_body import (
+    EAGER_BODY_SIZE,
+    CappedStream,
+    LengthStream,
+    LimitedFormDataParser,
+    declared_length,
+    read_body,
+)
 from .sansio.cookies import parse_cookie
 from .sansio.formdata import empty_fields, parse_fields
 from .sansio.headers import check_headers
@@ -41,215 +45,6 @@ from .sansio.scaffold import _blueprint_chain
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import Rule
-
-
-#: Declared bodies up to this size are read into memory at once rather than streamed.
-_EAGER_BODY_SIZE = 64 * 1024
-
-
-class _CappedStream(io.RawIOBase):
-    """A body stream that refuses to be read past ``limit`` bytes (no limit when None).
-
-    Werkzeug's own limit stops reading at the cap and hands the view a truncated body when the request is
-    chunked; this one raises 413 as soon as a byte beyond the cap arrives, so a view never sees a cut body.
-    A server's error while reading (bad chunked framing, a client gone mid-body) is a 400, not a 500.
-    """
-
-    def __init__(self, stream: t.IO[bytes], limit: int | None) -> None:
-        self._stream = stream
-        self._remaining = limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: t.Any) -> int:
-        view = memoryview(buffer)
-        remaining = self._remaining
-        # Ask for one byte more than the cap allows so an oversized body is noticed, not cut.
-        want = len(view) if remaining is None else min(len(view), remaining + 1)
-        if want <= 0:
-            return 0
-        data = _read_body(self._stream, want)
-        if not data:
-            return 0
-        if remaining is not None:
-            if len(data) > remaining:
-                self._remaining = -1
-                raise RequestEntityTooLarge()
-            self._remaining = remaining - len(data)
-        view[: len(data)] = data
-        return len(data)
-
-
-def _read_body(stream: t.IO[bytes], size: int) -> bytes:
-    """Read from the server's input; its own errors (gunicorn's NoMoreData, InvalidChunkSize...) become 400."""
-    try:
-        return stream.read(size)
-    except (HTTPException, StreamingBodyError):
-        raise
-    except Exception as e:
-        raise ClientDisconnected() from e
-
-
-#: The largest Content-Length Erlen takes as a size; larger ones are malformed (they overflow servers' int64).
-_MAX_DECLARED_LENGTH = 2**63 - 1
-
-
-def _declared_length(environ: WSGIEnvironment) -> int | None:
-    """The body length from CONTENT_LENGTH, None for a chunked or undeclared body; 400 when malformed.
-
-    Werkzeug reads a malformed length (``-1``, ``1,2``, ``abc``) as 0 and a huge one as a size; a request whose
-    framing cannot be trusted is refused instead.
-    """
-    text = environ.get("CONTENT_LENGTH")
-    if not text or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        return None
-    digits = text.strip(" \t")
-    if not (digits.isdigit() and digits.isascii()) or len(digits) > 19 or int(digits) > _MAX_DECLARED_LENGTH:
-        raise BadRequest("Malformed Content-Length header.")
-    return int(digits)
-
-
-#: Part header blocks larger than this, or with more lines, are refused (python-multipart's advisory).
-_MAX_PART_HEADER_BYTES = 8 * 1024
-_MAX_PART_HEADER_LINES = 32
-#: RFC 2046 boundary characters (``bchars``); the RFC allows 70 of them, Erlen up to 256 because Werkzeug's
-#: test client can generate a 71-character boundary.
-_BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,255}[0-9A-Za-z'()+_,\-./:=?]")
-
-
-class _PartDecoder(MultipartDecoder):
-    """Werkzeug's multipart decoder with a bound on each part's header block (size and line count)."""
-
-    def next_event(self) -> Event:
-        event = super().next_event()
-        if (
-            self.state is State.PART
-            and isinstance(event, NeedData)
-            and len(self.buffer) > _MAX_PART_HEADER_BYTES + 4
-        ):
-            # No blank line within the limit: the header block is already too large, whatever follows.
-            raise RequestEntityTooLarge("A multipart part's headers are too large.")
-        return event
-
-    def _parse_headers(self, data: bytes | bytearray) -> Headers:
-        if len(data) > _MAX_PART_HEADER_BYTES or len(data.splitlines()) > _MAX_PART_HEADER_LINES:
-            raise RequestEntityTooLarge("A multipart part's headers are too large.")
-        return super()._parse_headers(data)
-
-
-class _MultiPartParser(MultiPartParser):
-    """Multipart parsing on :class:`_PartDecoder`; every file it opened is closed when parsing fails."""
-
-    def parse(
-        self, stream: t.IO[bytes], boundary: bytes, content_length: int | None
-    ) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
-        opened: list[t.IO[bytes]] = []
-        factory = self.stream_factory
-
-        def tracked_factory(
-            total_content_length: int | None,
-            content_type: str | None,
-            filename: str | None,
-            content_length: int | None = None,
-        ) -> t.IO[bytes]:
-            container = factory(total_content_length, content_type, filename, content_length)
-            opened.append(container)
-            return container
-
-        self.stream_factory = tracked_factory
-        try:
-            return self._decode(stream, boundary, content_length)
-        except BaseException:
-            # A 413 mid-body would otherwise leave the spooled files to the cyclic garbage collector.
-            for container in opened:
-                container.close()
-            raise
-        finally:
-            self.stream_factory = factory
-
-    def _decode(
-        self, stream: t.IO[bytes], boundary: bytes, content_length: int | None
-    ) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
-        decoder = _PartDecoder(boundary, self.max_form_memory_size, max_parts=self.max_form_parts)
-        field_limit = self.max_form_memory_size
-        fields: list[tuple[str, str]] = []
-        files: list[tuple[str, FileStorage]] = []
-        part: Field | File | None = None
-        pieces: list[bytes] = []
-        field_size = 0
-        container: t.IO[bytes] | None = None
-        while True:
-            chunk = stream.read(self.buffer_size)
-            decoder.receive_data(chunk or None)
-            event = decoder.next_event()
-            while not isinstance(event, (NeedData, Epilogue)):
-                if isinstance(event, File):
-                    part, container = event, self.start_file_streaming(event, content_length)
-                elif isinstance(event, Field):
-                    part, container, pieces, field_size = event, None, [], 0
-                elif isinstance(event, Data) and part is not None:
-                    if container is None:
-                        field_size += len(event.data)
-                        if field_limit is not None and field_size > field_limit:
-                            raise RequestEntityTooLarge()
-                        pieces.append(event.data)
-                    else:
-                        container.write(event.data)
-                    if not event.more_data:
-                        if container is None:
-                            charset = self.get_part_charset(part.headers)
-                            fields.append((part.name, b"".join(pieces).decode(charset, "replace")))
-                        else:
-                            container.seek(0)
-                            upload = FileStorage(container, part.filename, part.name, headers=part.headers)  # type: ignore[union-attr]
-                            files.append((part.name, upload))
-                event = decoder.next_event()
-            if not chunk:
-                return self.cls(fields), self.cls(files)
-
-
-class _FormDataParser(FormDataParser):
-    """Werkzeug's form parser with the limits applied to every body, however it is framed.
-
-    - urlencoded: the body is read up to MAX_FORM_MEMORY_SIZE (413 past it, chunked or not) and its fields
-      are counted against MAX_FORM_PARTS (413) before they are parsed;
-    - multipart: the boundary must be valid (400), part header blocks are bounded (413), and spooled files
-      are closed as soon as parsing fails.
-    """
-
-    def _parse_urlencoded(
-        self, stream: t.IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
-    ) -> tuple[t.IO[bytes], MultiDict[str, t.Any], MultiDict[str, t.Any]]:
-        cap = self.max_form_memory_size
-        if cap is None:
-            data = stream.read()
-        else:
-            if content_length is not None and content_length > cap:
-                raise RequestEntityTooLarge()
-            data = stream.read(cap + 1)
-            if len(data) > cap:
-                raise RequestEntityTooLarge()
-        max_fields = self.max_form_parts
-        if max_fields is not None and data and data.count(b"&") >= max_fields:
-            raise RequestEntityTooLarge()
-        return stream, parse_fields(data.decode(), self.cls), empty_fields(self.cls)
-
-    def _parse_multipart(
-        self, stream: t.IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
-    ) -> tuple[t.IO[bytes], MultiDict[str, t.Any], MultiDict[str, t.Any]]:
-        boundary = options.get("boundary", "")
-        if _BOUNDARY_RE.fullmatch(boundary) is None:
-            # Werkzeug's parser turns this into an empty form silently; the client sent an unusable body.
-            raise BadRequest("Missing or invalid multipart boundary.")
-        parser = _MultiPartParser(
-            stream_factory=self.stream_factory,
-            max_form_memory_size=self.max_form_memory_size,
-            max_form_parts=self.max_form_parts,
-            cls=self.cls,
-        )
-        form, files = parser.parse(stream, boundary.encode("ascii"), content_length)
-        return stream, form, files
 
 
 #: Accept-* and Range headers are parsed up to this many entries; the rest of a pathological header is ignored.
@@ -356,7 +151,7 @@ class Request(RequestBase):
     """
 
     json_module: t.Any = json
-    form_data_parser_class = _FormDataParser
+    form_data_parser_class = LimitedFormDataParser
 
     #: True when this class keeps Erlen's form parsing members, so a urlencoded body is parsed directly
     #: rather than through ``make_form_data_parser`` (the result is the same).
@@ -496,22 +291,22 @@ class Request(RequestBase):
         environ = self.environ
         raw = environ["wsgi.input"]
         limit = self.max_content_length
-        length = _declared_length(environ)
+        length = declared_length(environ)
         if length is not None:
             if limit is not None and length > limit:
                 raise RequestEntityTooLarge()
-            if length <= _EAGER_BODY_SIZE:
+            if length <= EAGER_BODY_SIZE:
                 # PERF: a small declared body is read in one call; parsers then read from memory.
-                data = _read_body(raw, length) if length else b""
+                data = read_body(raw, length) if length else b""
                 while len(data) < length:
-                    more = _read_body(raw, length - len(data))
+                    more = read_body(raw, length - len(data))
                     if not more:
                         raise ClientDisconnected()
                     data += more
                 return io.BytesIO(data)
-            return t.cast(t.IO[bytes], io.BufferedReader(_LengthStream(raw, length)))
+            return t.cast(t.IO[bytes], io.BufferedReader(LengthStream(raw, length)))
         if environ.get("wsgi.input_terminated"):
-            return t.cast(t.IO[bytes], io.BufferedReader(_CappedStream(raw, limit)))
+            return t.cast(t.IO[bytes], io.BufferedReader(CappedStream(raw, limit)))
         # No length and the server does not terminate the stream: reading would block or be unbounded.
         return io.BytesIO()
 
@@ -670,7 +465,7 @@ class Request(RequestBase):
                     # A body in memory is the whole body, so reading one byte past the cap tells what the
                     # declared length would; only a streamed body is refused on its declared length first.
                     if type(stream) is not io.BytesIO:
-                        length = _declared_length(environ)
+                        length = declared_length(environ)
                         if length is not None and length > cap:
                             raise RequestEntityTooLarge()
                     data = stream.read(cap + 1)
@@ -694,29 +489,6 @@ class Request(RequestBase):
             from .debughelpers import attach_enctype_error_multidict
 
             attach_enctype_error_multidict(self)
-
-
-class _LengthStream(io.RawIOBase):
-    """Reads exactly Content-Length bytes; a body that ends early is a client disconnect (400)."""
-
-    def __init__(self, stream: t.IO[bytes], length: int) -> None:
-        self._stream = stream
-        self._remaining = length
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: t.Any) -> int:
-        if self._remaining <= 0:
-            return 0
-        view = memoryview(buffer)
-        want = min(len(view), self._remaining)
-        data = _read_body(self._stream, want)
-        if not data:
-            raise ClientDisconnected()
-        self._remaining -= len(data)
-        view[: len(data)] = data
-        return len(data)
 
 
 #: Werkzeug's ``Response`` members the direct construction and writing below stand in for.
