@@ -5,6 +5,8 @@ from __future__ import annotations
 import typing as t
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.routing import BuildError
 
 from erlen import Blueprint, Erlen, url_for
@@ -130,3 +132,72 @@ def test_shortcut_applies_to_plain_rules() -> None:
         assert build_internal_path(adapter, "index", {"q": "x"}, None) == "/app/?q=x"
         for endpoint, values in (("pages", {}), ("sub", {}), ("ws", {}), ("two", {"a": "x", "b": None})):
             assert build_internal_path(adapter, endpoint, values, None) is None
+
+
+#: Every printable ASCII punctuation character, two controls and three non-ASCII letters.
+TRICKY_CHARACTERS = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\x00\x7f\u00e4\u00e9\u2603"
+_TEXT = st.text(alphabet=st.sampled_from("aZ09_.~-!$&'()*+,/:;=@?# %ä\u2603\x00"), max_size=8)
+_VALUE = st.one_of(
+    _TEXT,
+    st.integers(-(10**20), 10**20),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.lists(_TEXT, max_size=2),
+)
+_NAME = st.sampled_from(["q", "page", "a b", "x&y", "é", "slug_2"])
+
+
+_PATH_VALUE = st.one_of(_TEXT, st.integers(0, 10**6), _VALUE)  # mostly values a template may write
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    endpoint=st.sampled_from(["index", "post", "file", "two"]),
+    path_values=st.fixed_dictionaries(
+        {"user_id": _PATH_VALUE, "slug": _PATH_VALUE, "name": _PATH_VALUE, "a": _PATH_VALUE}
+    ),
+    query=st.dictionaries(_NAME, _VALUE, max_size=3),
+    root=st.sampled_from(["", "/app"]),
+)
+def test_plans_agree_with_werkzeug_on_any_values(
+    endpoint: str, path_values: dict[str, t.Any], query: dict[str, t.Any], root: str
+) -> None:
+    """The template and the plain query string write what Werkzeug's builder writes, or leave it to it."""
+    arguments = {"index": (), "post": ("user_id", "slug"), "file": ("name",), "two": ("a",)}[endpoint]
+    values = {name: path_values[name] for name in arguments}
+    values.update((name, value) for name, value in query.items() if name not in values)
+    app = make_app()
+    with app.test_request_context("/", base_url=f"http://localhost{root}"):
+        adapter = _request_adapter()
+        for _ in range(2):
+            try:
+                expected: str | None = adapter.build(endpoint, dict(values))
+            except BuildError:
+                expected = None
+            except (ValueError, TypeError, OverflowError) as e:  # a converter refusing a value raises from both
+                with pytest.raises(type(e)):
+                    build_internal_path(adapter, endpoint, dict(values), None)
+                continue
+            fast = build_internal_path(adapter, endpoint, dict(values), None)
+            if fast is not None:
+                assert fast == expected
+
+
+@pytest.mark.parametrize("char", [*TRICKY_CHARACTERS, "a"])
+def test_every_character_in_path_and_query_values_is_written_as_werkzeug_writes_it(char: str) -> None:
+    app = make_app()
+    with app.test_request_context("/"):
+        adapter = _request_adapter()
+        text = f"a{char}b"
+        for endpoint, values in (
+            ("post", {"user_id": 7, "slug": text}),
+            ("file", {"name": text}),
+            ("two", {"a": text, "q": 1}),
+            ("index", {"q": text, "page": 2}),
+            ("index", {f"k{char}": "v"}),
+        ):
+            for _ in range(2):
+                expected = adapter.build(endpoint, dict(values))
+                assert build_internal_path(adapter, endpoint, dict(values), None) in (expected, None)
+            if char in "-._~!$'()*,/:;@a":  # characters neither the path nor the query quotes
+                assert build_internal_path(adapter, endpoint, dict(values), None) == expected

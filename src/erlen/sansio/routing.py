@@ -17,6 +17,9 @@ from werkzeug.routing.converters import ValidationError
 
 from .matcher import MethodTable, table_for
 
+if t.TYPE_CHECKING:
+    from .urlbuild import BuildPlan
+
 
 class RouteMap(Map):
     """Werkzeug's ``Map`` that also serves exact static paths from a dict (see the module docstring)."""
@@ -30,7 +33,7 @@ class RouteMap(Map):
         self._static: dict[str, Rule] | None = None
         #: The rule ``url_for`` builds with, by (endpoint, method, default method, value names); see
         #: :mod:`erlen.sansio.urlbuild`.
-        self.build_rules: dict[tuple[t.Any, ...], Rule | None] = {}
+        self.build_rules: dict[tuple[t.Any, ...], BuildPlan | None] = {}
         #: Priority lists for rules with converters, by method, for HTTP and for websocket requests; see
         #: :mod:`erlen.sansio.matcher`.
         self._tables: tuple[dict[str, MethodTable], dict[str, MethodTable]] = ({}, {})
