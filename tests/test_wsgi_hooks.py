@@ -258,3 +258,17 @@ def test_contexts_made_by_the_lean_path_are_ordinary_contexts(app: Erlen) -> Non
     assert b"".join(app(environ, lambda status, headers, exc_info=None: None)) == b"ok"
     assert seen["request"] == seen["request built"]
     assert seen["app"] == seen["app built"]
+
+
+def test_hooks_added_after_a_routing_error_run_on_the_next_one(app: Erlen) -> None:
+    """A routing error's plan is kept between requests, and rebuilt when a hook registry changes."""
+    calls: list[str] = []
+    client = app.test_client()
+    assert client.get("/missing").status_code == 404
+    app.before_request_funcs.setdefault(None, []).append(lambda: calls.append("before"))
+    app.after_request_funcs.setdefault(None, []).append(lambda response: calls.append("after") or response)
+    assert client.get("/missing").status_code == 404
+    assert calls == ["before", "after"]
+    app.before_request_funcs[None].clear()
+    assert client.get("/missing").status_code == 404
+    assert calls == ["before", "after", "after"]

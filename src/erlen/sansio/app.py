@@ -199,6 +199,8 @@ class App(Scaffold):
         root_path: str | None = None,
     ) -> None:
         self._plan_generation = 0
+        #: The plans of requests without a rule (routing errors), by blueprint.
+        self._ruleless_plans: dict[str | None, DispatchPlan] = {}
         #: Endpoints whose requests stream their body under ASGI (``stream_body=True``); see erlen.body_stream.
         self._stream_endpoints: set[str] = set()
         super().__init__(
@@ -461,7 +463,14 @@ class App(Scaffold):
             plan = DispatchPlan(self, blueprint, generation)
             rule._erlen_plan = plan  # type: ignore[attr-defined]
             return plan
-        return DispatchPlan(self, blueprint, generation)
+        # PERF: a routing error (404, 405) asks for its plan several times per request.
+        plans = self._ruleless_plans
+        plan = plans.get(blueprint)
+        if plan is None or plan.generation != generation:
+            if len(plans) >= 64:
+                plans.clear()
+            plan = plans[blueprint] = DispatchPlan(self, blueprint, generation)
+        return plan
 
     def _find_error_handler(
         self, e: BaseException, blueprints: list[str]
