@@ -174,7 +174,7 @@ def test_plans_agree_with_werkzeug_on_any_values(
                 expected: str | None = adapter.build(endpoint, dict(values))
             except BuildError:
                 expected = None
-            except (ValueError, TypeError, OverflowError) as e:  # a converter refusing a value raises from both
+            except (ValueError, TypeError, OverflowError) as e:  # a refused value raises from both
                 with pytest.raises(type(e)):
                     build_internal_path(adapter, endpoint, dict(values), None)
                 continue
