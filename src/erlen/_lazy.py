@@ -1,7 +1,8 @@
-"""Attributes computed on first use, for objects made on every request."""
+"""Work deferred to first use: attributes of objects made on every request, and modules a WSGI app never needs."""
 
 from __future__ import annotations
 
+import importlib
 import typing as t
 
 _T = t.TypeVar("_T")
@@ -31,3 +32,21 @@ class first_use(t.Generic[_T]):
             return self
         value = obj.__dict__[self.name] = self.compute(obj)
         return value
+
+
+class LazyModule:
+    """A stand-in module global that imports the real module on first attribute access and replaces itself.
+
+    # PERF/memory: ``import erlen`` must not load asyncio and concurrent.futures, nor Erlen's ASGI-only modules
+    # (issue 4); after the first use the module global is the real module, so the hot path pays nothing.
+    """
+
+    def __init__(self, name: str, namespace: dict[str, t.Any], alias: str | None = None) -> None:
+        self._name = name
+        self._namespace = namespace
+        self._alias = alias or name.rpartition(".")[2]
+
+    def __getattr__(self, attr: str) -> t.Any:
+        module = importlib.import_module(self._name)
+        self._namespace[self._alias] = module
+        return getattr(module, attr)

@@ -13,33 +13,16 @@ its own. asyncio itself is imported on first use, so a WSGI app that never await
 from __future__ import annotations
 
 import contextvars
-import importlib
 import os
 import threading
 import typing as t
 from functools import wraps
 
+from ._lazy import LazyModule
+
 if t.TYPE_CHECKING:
     import asyncio
     from concurrent.futures import Future
-
-
-class LazyModule:
-    """A stand-in module global that imports the real module on first attribute access and replaces itself.
-
-    # PERF/memory: ``import erlen`` must not load asyncio and concurrent.futures (issue 4); after the first use
-    # the module global is the real module, so the hot path pays nothing.
-    """
-
-    def __init__(self, name: str, namespace: dict[str, t.Any], alias: str | None = None) -> None:
-        self._name = name
-        self._namespace = namespace
-        self._alias = alias or name.rpartition(".")[2]
-
-    def __getattr__(self, attr: str) -> t.Any:
-        module = importlib.import_module(self._name)
-        self._namespace[self._alias] = module
-        return getattr(module, attr)
 
 
 if not t.TYPE_CHECKING:

@@ -32,8 +32,7 @@ from werkzeug.routing import WebsocketMismatch
 from werkzeug.wsgi import FileWrapper
 
 from . import signals
-from .aio import LazyModule, server_loop
-from .asgi_environ import _EMPTY, scope_to_environ
+from ._lazy import LazyModule
 from .ctx import AppContext, RequestContext
 from .globals import (
     _cv_app_get,
@@ -52,13 +51,15 @@ if t.TYPE_CHECKING:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import asgi_body, asgi_dispatch, asgi_upload
+    from . import aio, asgi_body, asgi_dispatch, asgi_environ, asgi_upload
     from .app import Erlen
     from .sansio.app import DispatchPlan
 else:
-    # Memory (issue 4): a WSGI app never loads asyncio; the first ASGI call does, once. PERF: after that the
-    # globals are the modules themselves (no import statement per request).
+    # Memory (issue 4): a WSGI app never loads asyncio or Erlen's ASGI-only modules; the first ASGI call does,
+    # once. PERF: after that the globals are the modules themselves (no import statement per request).
     asyncio = LazyModule("asyncio", globals())
+    aio = LazyModule("erlen.aio", globals())
+    asgi_environ = LazyModule("erlen.asgi_environ", globals())
     asgi_dispatch = LazyModule("erlen.asgi_dispatch", globals())
     asgi_body = LazyModule("erlen.asgi_body", globals())
     asgi_upload = LazyModule("erlen.asgi_upload", globals())
@@ -186,8 +187,6 @@ class ASGIMixin:
         if loop is not None:
             task = context.run(loop.create_task, run())
         else:
-            from . import aio
-
             task = asyncio.run_coroutine_threadsafe(run(), aio.worker_loop())
             self._register_exit()
         self._background.add(task)
@@ -236,7 +235,7 @@ class ASGIMixin:
         # PERF: an HTTP request is handled here rather than in a helper coroutine: one await less per request.
         # The loop path (see erlen.asgi_dispatch) is written out below for the same reason.
         app: Erlen = self  # type: ignore[assignment]  # PERF: not t.cast, a call per request
-        environ = scope_to_environ(scope)
+        environ = asgi_environ.scope_to_environ(scope)
         body: t.IO[bytes] | None = None
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
             if app._stream_endpoints and asgi_upload.wants_stream(app, environ):
@@ -502,7 +501,7 @@ class ASGIMixin:
     ) -> None:
         """Answer a 413 or 408 raised while receiving the body through the app's error handlers, as a view's."""
         app: Erlen = self  # type: ignore[assignment]
-        environ["wsgi.input"] = _EMPTY
+        environ["wsgi.input"] = asgi_environ._EMPTY
         if self._dispatch_mode() == _MODE_ASYNC:
             response: Response = await asgi_dispatch.answer_error(app, environ, error)
         else:
@@ -546,7 +545,7 @@ class ASGIMixin:
         loop = asyncio.get_running_loop()
         # Sync code that calls async_to_sync there runs the coroutine on this loop (erlen.aio). Set here, on
         # the way to the pool, rather than per request: only pooled code needs it.
-        context.run(server_loop.set, loop)
+        context.run(aio.server_loop.set, loop)
         return await loop.run_in_executor(self._pool(), context.run, func)
 
     async def _call_user(self, func: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
@@ -589,8 +588,6 @@ def _shutdown_at_exit(app_ref: weakref.ref[ASGIMixin]) -> None:
     app = app_ref()
     if app is None:
         return
-    from . import aio
-
     for task in list(app._background):
         if not isinstance(task, asyncio.Task):
             try:
@@ -797,4 +794,4 @@ async def _write_response(
     await stream_body(mixin, scope, receive, send, response, body)
 
 
-__all__ = ["ASGIMixin", "scope_to_environ"]
+__all__ = ["ASGIMixin"]

@@ -15,12 +15,12 @@ from _thread import get_ident
 from contextvars import ContextVar
 from functools import partial
 
-from .aio import LazyModule
+from ._lazy import LazyModule
 
 if t.TYPE_CHECKING:
     import asyncio
 
-    from . import asgi, asgi_dispatch
+    from . import asgi, asgi_dispatch, asgi_environ
     from .app import Erlen
     from .asgi import Receive, Scope, Send
 
@@ -30,6 +30,7 @@ else:
     # PERF: module globals, not import statements in ``serve_websocket`` (about 0.5 us each per connection).
     asgi = LazyModule("erlen.asgi", globals())
     asgi_dispatch = LazyModule("erlen.asgi_dispatch", globals())
+    asgi_environ = LazyModule("erlen.asgi_environ", globals())
 
 _cv_websocket: ContextVar[Websocket] = ContextVar("erlen.websocket")
 
@@ -228,7 +229,7 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
     scope.setdefault("scheme", "ws")
     if scope["scheme"] in ("http", "https"):
         scope["scheme"] = "ws" if scope["scheme"] == "http" else "wss"
-    environ = asgi.scope_to_environ(scope)
+    environ = asgi_environ.scope_to_environ(scope)
     connection = Websocket(scope, receive, send)
     token = _cv_websocket.set(connection)
     ctx = app.request_context(environ)

@@ -7,7 +7,8 @@ import subprocess
 import sys
 import textwrap
 
-HEAVY = ("asyncio", "concurrent.futures")
+#: Modules only an ASGI app (or an async view) needs.
+HEAVY = ("asyncio", "concurrent.futures", "erlen.aio", "erlen.asgi_environ")
 
 
 def _loaded_after(code: str) -> dict[str, bool]:

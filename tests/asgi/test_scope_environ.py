@@ -8,7 +8,7 @@ import typing as t
 
 import pytest
 
-from erlen.asgi import _EMPTY, scope_to_environ
+from erlen.asgi_environ import _EMPTY, scope_to_environ
 
 
 def plain_environ(scope: dict[str, t.Any]) -> dict[str, t.Any]:
