@@ -293,9 +293,18 @@ class WebsocketRejected(WebsocketClosed):
     """The app closed the websocket before accepting it."""
 
 
-def _http_scope(method: str, path: str, headers: list[tuple[str, str]]) -> dict[str, t.Any]:
+def _http_scope(
+    method: str, path: str, headers: t.Sequence[tuple[str, str]] | t.Sequence[tuple[bytes, bytes]]
+) -> dict[str, t.Any]:
+    """An HTTP scope as a server sends it, with a Host header added when ``headers`` has none.
+
+    Header pairs may be text (names are lower-cased and both parts encoded) or bytes, taken as they are.
+    """
     parts = urlsplit(path)
-    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    raw = [
+        (k, v) if isinstance(k, bytes) else (k.lower().encode("latin-1"), t.cast(str, v).encode("latin-1"))
+        for k, v in headers
+    ]
     if not any(k == b"host" for k, _ in raw):
         raw.insert(0, (b"host", b"localhost"))
     return {

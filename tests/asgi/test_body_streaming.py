@@ -10,7 +10,7 @@ import pytest
 from werkzeug.exceptions import ClientDisconnected
 
 from erlen import Blueprint, Erlen, request, stream_request_body
-from erlen.asgi_testing import ASGIClient
+from erlen.asgi_testing import ASGIClient, _http_scope
 from erlen.body_stream import BodyConsumedError, StreamingBodyError
 
 from .conftest import Served
@@ -96,7 +96,7 @@ def test_the_view_runs_before_the_body_has_arrived(app: Erlen) -> None:
         async def send(message: dict[str, t.Any]) -> None:
             sent.append(message)
 
-        scope = _scope("/upload", [(b"transfer-encoding", b"chunked")])
+        scope = _http_scope("POST", "/upload", [(b"transfer-encoding", b"chunked")])
         await asyncio.wait_for(app(scope, receive, send), 30)
         return sent
 
@@ -200,7 +200,9 @@ def test_client_disconnect_ends_the_iteration_with_a_clear_exception(app: Erlen)
         async def send(message: dict[str, t.Any]) -> None:
             sent.append(message)
 
-        await asyncio.wait_for(app(_scope("/up", [(b"content-length", b"100")]), receive, send), 30)
+        await asyncio.wait_for(
+            app(_http_scope("POST", "/up", [(b"content-length", b"100")]), receive, send), 30
+        )
         return sent
 
     assert asyncio.run(call()) == [], "nobody is left to answer"
@@ -328,7 +330,7 @@ def test_malformed_content_length_on_a_streaming_route_is_400(app: Erlen) -> Non
         async def send(message: dict[str, t.Any]) -> None:
             sent.append(message)
 
-        scope = _scope("/up", [(b"content-length", value.encode())])
+        scope = _http_scope("POST", "/up", [(b"content-length", value.encode())])
         await asyncio.wait_for(app(scope, receive, send), 30)
         return sent
 
@@ -347,20 +349,3 @@ def test_iter_body_twice_is_a_clear_error(app: Erlen, serve: Served) -> None:
 
     with pytest.raises(BodyConsumedError):
         serve.post("/again", data=b"abc")
-
-
-def _scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, t.Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }

@@ -16,7 +16,7 @@ import pytest
 
 import erlen
 from erlen import Erlen, after_this_request, request, session, url_for
-from erlen.asgi_testing import ASGIClient
+from erlen.asgi_testing import ASGIClient, _http_scope
 from erlen.ctx import AppContext, RequestContext
 from erlen.globals import app_ctx, request_ctx
 
@@ -126,22 +126,7 @@ def call(
     **scope: t.Any,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     sent: list[dict[str, t.Any]] = []
-    path, _, query = path.partition("?")
-    full_scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": headers if headers is not None else [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-        **scope,
-    }
+    full_scope = {**_http_scope(method, path, headers or []), **scope}
 
     received: list[bool] = []
 

@@ -12,7 +12,7 @@ import pytest
 
 from erlen import Erlen, send_file, send_from_directory
 from erlen.asgi_files import CHUNK_SIZE, pathsend_path
-from erlen.asgi_testing import ASGIClient
+from erlen.asgi_testing import ASGIClient, _http_scope
 
 PATHSEND = "http.response.pathsend"
 
@@ -61,20 +61,7 @@ def _call(
         async def send(message: t.Any) -> None:
             sent.append(message)
 
-        scope: dict[str, t.Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"localhost"), *headers],
-            "client": ("127.0.0.1", 50000),
-            "server": ("localhost", 80),
-        }
+        scope = _http_scope(method, path, list(headers))
         if pathsend:
             scope["extensions"] = {PATHSEND: {}}
         await asyncio.wait_for(app(scope, receive, send), 30)

@@ -18,7 +18,7 @@ from datetime import date
 from werkzeug.http import http_date
 from werkzeug.utils import get_content_type
 
-from ..sansio.headers import safe_header_value
+from ..sansio.headers import check_headers
 
 if t.TYPE_CHECKING:
     from werkzeug.sansio.response import Response
@@ -260,7 +260,8 @@ class DefaultJSONProvider(JSONProvider):
         if mimetype == "application/json":
             content_type = mimetype
         else:
-            content_type = safe_header_value(get_content_type(mimetype, "utf-8"))
+            content_type = get_content_type(mimetype, "utf-8")
+            check_headers([("Content-Type", content_type)])
         return f"{body}\n".encode(), content_type
 
     def _complete_body(self, obj: t.Any) -> tuple[bytes, str] | None:

@@ -20,10 +20,3 @@ def check_headers(headers: list[tuple[str, str]]) -> None:
             unsafe_header_char(value) is not None or unsafe_header_char(name) is not None
         ):
             raise ValueError(f"Header {name!r} must not contain control characters.")
-
-
-def safe_header_value(value: str) -> str:
-    """``value``, or ValueError when it holds a control character (see :func:`check_headers`)."""
-    if not value.isprintable() and unsafe_header_char(value) is not None:
-        raise ValueError(f"Header value {value!r} must not contain control characters.")
-    return value

@@ -31,7 +31,7 @@ class RouteMap(Map):
         # Set before Map.__init__, which adds the rules it is given through add().
         self.generation = 0
         self._static: dict[str, Rule] | None = None
-        #: The rule ``url_for`` builds with, by (endpoint, method, default method, value names); see
+        #: How ``url_for`` builds, by (endpoint, method, default method, value names); see
         #: :mod:`erlen.sansio.urlbuild`.
         self.build_rules: dict[tuple[t.Any, ...], BuildPlan | None] = {}
         #: Priority lists for rules with converters, by method, for HTTP and for websocket requests; see
