@@ -30,7 +30,7 @@ from .globals import (
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
-    from werkzeug.routing import MapAdapter
+    from werkzeug.routing import MapAdapter, Rule
 
     from .app import Erlen
     from .sessions import SessionMixin
@@ -197,11 +197,34 @@ class RequestContext:
         if request is None:
             request = app.request_class(environ)
             request.json_module = app.json
-        self.request: Request = request
+        self.request = request
         self.flashes: list[tuple[str, str]] | None = None
         self._opened_session: SessionMixin | None = session
         self._after_request_functions: list[t.Callable[..., t.Any]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
+
+    #: The environ, rule and view arguments of a request the WSGI path matched without making its request
+    #: object; None once the object is made (and for contexts made by the constructor).
+    _unmade_request: tuple[WSGIEnvironment, Rule, dict[str, t.Any]] | None = None
+
+    @first_use
+    def request(self) -> Request:
+        """The request object, made on first use when the WSGI path matched the request without it.
+
+        # PERF: a request whose view, hooks and handlers never read ``request`` costs no request object. The
+        object made here is the one the constructor would have made, with the URL match already set.
+        """
+        unmade = self._unmade_request
+        if unmade is None:
+            raise AttributeError("request")
+        environ, rule, view_args = unmade
+        app = self.app
+        request = app.request_class(environ)
+        request.json_module = app.json
+        request.url_rule = rule
+        request.view_args = view_args
+        self._unmade_request = None
+        return request
 
     @first_use
     def url_adapter(self) -> MapAdapter | None:
@@ -281,14 +304,15 @@ class RequestContext:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_request(exc)
-                request_close = getattr(self.request, "close", None)
-                if request_close is not None:
-                    request_close()
+                if self._unmade_request is None:  # a request object never made has nothing to close
+                    request_close = getattr(self.request, "close", None)
+                    if request_close is not None:
+                        request_close()
         finally:
             ctx = _cv_request_get()
             token, app_ctx = self._cv_tokens.pop()
             _cv_request_reset(token)
-            if clear_request:
+            if clear_request and ctx._unmade_request is None:
                 ctx.request.environ["werkzeug.request"] = None
             if app_ctx is not None:
                 app_ctx.pop(exc)

@@ -141,7 +141,7 @@ class _UploadsProperty(cached_property[t.Any]):
 
 
 #: Methods already in upper case, as servers send them: no ``upper()`` call for these.
-_UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+UPPERCASE_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 
 
 class Request(RequestBase):
@@ -160,9 +160,13 @@ class Request(RequestBase):
     _direct_args: t.ClassVar[bool] = True
     #: True when this class keeps the members ``get_json`` relies on, so a JSON body is parsed directly.
     _direct_json: t.ClassVar[bool] = True
+    #: True when this class keeps this constructor, so the WSGI path may make the request on first use (see
+    #: ``RequestContext.request``); a constructor of its own runs at push, as in Flask.
+    _made_on_first_use: t.ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._made_on_first_use = cls.__init__ is Request.__init__
         cls._direct_form = all(getattr(cls, name) is getattr(Request, name) for name in _FORM_MEMBERS)
         cls._direct_args = cls.query_string is Request.query_string
         cls._direct_json = all(getattr(cls, name) is getattr(Request, name) for name in _JSON_MEMBERS)
@@ -193,7 +197,7 @@ class Request(RequestBase):
         if shallow:
             self.shallow = True
         method = environ.get("REQUEST_METHOD", "GET")
-        self.method = method if method in _UPPER_METHODS else method.upper()
+        self.method = method if method in UPPERCASE_METHODS else method.upper()
         self.scheme = environ.get("wsgi.url_scheme", "http")
         root_path = environ.get("SCRIPT_NAME") or ""
         self.root_path = root_path.encode("latin1").decode(errors="replace").rstrip("/") if root_path else ""

@@ -32,7 +32,7 @@ from .globals import (
 from .sansio.app import HookCallers
 from .sansio.headers import check_headers, unsafe_header_char
 from .sansio.routing import RouteMap
-from .wrappers import Request, Response
+from .wrappers import UPPERCASE_METHODS, Request, Response
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -69,13 +69,19 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     """Handle one request with the inline path (see the module docstring)."""
     # PERF: the context push and the lean dispatch are written out here (three Python calls less per request), and
     # so is the lean answer (below).
-    request = app.request_class(environ)
-    request.json_module = app.json
     # PERF: the contexts get the attributes their constructors set, in the same order, without the two
-    # constructor frames; each token list is made with its token.
+    # constructor frames; each token list is made with its token. With the stock constructor the request object
+    # is made on first use (see RequestContext.request), after the match below.
+    request_class = app.request_class
+    method = environ.get("REQUEST_METHOD", "GET")  # what Request.method holds
+    if method not in UPPERCASE_METHODS:
+        method = method.upper()
     ctx = _new(RequestContext)
     ctx.app = app
-    ctx.request = request
+    request: Request | None = None
+    if not request_class._made_on_first_use:
+        request = ctx.request = request_class(environ)
+        request.json_module = app.json
     ctx.flashes = None
     ctx._opened_session = None
     ctx._after_request_functions = []
@@ -92,9 +98,27 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     error: BaseException | None = None
     try:
         try:
-            if not app.session_interface.open_lazily:
-                ctx._open_session()
-            rule = _match(app, ctx)
+            found: tuple[Rule, dict[str, t.Any]] | None = None
+            rule: Rule | None
+            # The session interface that opens at push needs the request object now.
+            plain_tried = request is None and app.session_interface.open_lazily
+            if plain_tried:
+                try:
+                    found = match_plain(app, environ, method)
+                except BaseException:  # an error while matching: the handlers get a request with no rule
+                    ctx._unmade_request = (environ, None, None)  # type: ignore[assignment]
+                    raise
+            if found is not None:
+                rule, view_args = found
+                ctx._unmade_request = (environ, rule, view_args)
+            else:
+                if request is None:
+                    request = ctx.request = request_class(environ)
+                    request.json_module = app.json
+                if not app.session_interface.open_lazily:
+                    ctx._open_session()
+                rule = _match_full(app, ctx) if plain_tried else _match(app, ctx)
+                view_args = request.view_args  # type: ignore[assignment]
             if rule is None:
                 response = _dispatch(app, ctx, None)
             else:
@@ -105,7 +129,6 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                 if plan is None or plan.generation != app._plan_generation:
                     endpoint = rule.endpoint
                     plan = app._dispatch_plan(rule, endpoint.rpartition(".")[0] if "." in endpoint else None)
-                method = request.method
                 if (
                     not plan.lean
                     or method == "OPTIONS"
@@ -120,7 +143,6 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                     known = plan.view
                     if known is None or known[0] is not view:
                         known = plan.view = (view, app._sync_caller(view))
-                    view_args = request.view_args
                     try:
                         rv = known[1](**view_args) if view_args else known[1]()
                     except Exception as e:
@@ -154,19 +176,19 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                                 and not app.teardown_appcontext_funcs
                                 and len(ctx._cv_tokens) == 1
                                 and len(app_ctx._cv_tokens) == 1
-                                and type(request).close is Request.close
                                 and "werkzeug.debug.preserve_context" not in environ
-                                and not (request._may_hold_uploads and request.__dict__.get("files"))
+                                and (ctx._unmade_request is not None or _closes_nothing(ctx.request))
                                 and _cv_request_get() is ctx
                                 and _cv_app_get() is app_ctx
                             ):
                                 ctx._cv_tokens.pop()
                                 _cv_request_reset(request_token)
-                                environ["werkzeug.request"] = None
+                                if ctx._unmade_request is None:
+                                    environ["werkzeug.request"] = None
                                 _cv_app_reset(app_ctx._cv_tokens.pop())
                             return answer
                     if method != "HEAD":
-                        plain = plain_body(app, ctx, rv)
+                        plain = plain_body(app, ctx, environ, rv)
                         if plain is not None:
                             body = plain[0]
                             start_response(
@@ -180,7 +202,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
         except BaseException as e:
             error = e
             raise
-        return _write(response, request.method, environ, start_response)
+        return _write(response, method, environ, start_response)
     finally:
         if ctx._cv_tokens:
             preserve = environ.get("werkzeug.debug.preserve_context")
@@ -190,7 +212,9 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
             _pop(app, ctx, app_ctx, error)
 
 
-def plain_body(app: Erlen, ctx: RequestContext, rv: t.Any) -> tuple[bytes, str] | None:
+def plain_body(
+    app: Erlen, ctx: RequestContext, environ: WSGIEnvironment, rv: t.Any
+) -> tuple[bytes, str] | None:
     """The body and Content-Type of the 200 response ``rv`` (a view's return value) makes, when nothing but the
     server will see that response: no after-this-request function, no session to save, no ``request_finished``
     receiver, and an unchanged response class (and, for a dict or list, JSON provider). Else None.
@@ -204,7 +228,7 @@ def plain_body(app: Erlen, ctx: RequestContext, rv: t.Any) -> tuple[bytes, str] 
         not response_class._direct
         or ctx._after_request_functions
         or ctx._opened_session is not None
-        or "HTTP_COOKIE" in ctx.request.environ
+        or "HTTP_COOKIE" in environ
         or signals.request_finished.receivers
     ):
         return None
@@ -250,56 +274,71 @@ def _view_caller(app: Erlen, plan: DispatchPlan, endpoint: str) -> t.Callable[..
     return caller
 
 
+def match_plain(app: Erlen, environ: WSGIEnvironment, method: str) -> tuple[Rule, dict[str, t.Any]] | None:
+    """The rule and view arguments of a plain request, read from the environ alone; None when ``_match`` decides.
+
+    Plain: no Transfer-Encoding, no script root, a Host whose binding ``Erlen._request_binding`` remembered for
+    the same scheme and configuration, the default subdomain of a RouteMap, and an ASCII path with one leading
+    slash (so PATH_INFO is what ``Request.path`` would give).
+    # PERF: needs no request object, so the WSGI path can leave it to be made on first use; and the remembered
+    binding is checked without building the cache key of ``_request_binding`` (about 0.2 µs).
+    """
+    if "HTTP_TRANSFER_ENCODING" in environ or environ.get("SCRIPT_NAME"):
+        return None
+    entry = app._bindings_by_host.get(environ.get("HTTP_HOST"))  # type: ignore[arg-type]
+    config = app.config
+    if (
+        entry is None
+        or entry[0] != environ.get("wsgi.url_scheme", "http")
+        or entry[1] != ""
+        or entry[2] != config["SERVER_NAME"]
+        or entry[3] != app.subdomain_matching
+        or config["TRUSTED_HOSTS"] is not None
+    ):
+        return None
+    binding = entry[4]
+    url_map = app.url_map
+    path = environ.get("PATH_INFO") or ""
+    if (
+        binding[2] != ""
+        or not isinstance(url_map, RouteMap)
+        or not (path[:1] == "/" and path[1:2] != "/" and path.isascii())
+    ):
+        return None
+    return url_map.route(path, method, binding[3] in _websocket_schemes)
+
+
 def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
     """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request; return the rule."""
     request = ctx.request
+    found = match_plain(app, request.environ, request.method)
+    if found is not None:
+        request.url_rule, request.view_args = found
+        return found[0]
+    return _match_full(app, ctx)
+
+
+def _match_full(app: Erlen, ctx: RequestContext) -> Rule | None:
+    """``_match`` for a request that is not plain (see ``match_plain``)."""
+    request = ctx.request
+    environ = request.environ
     # PERF: one dict lookup; the framing check runs only for a request that sent Transfer-Encoding.
-    if "HTTP_TRANSFER_ENCODING" in request.environ and refuse_ambiguous_framing(request):
+    if "HTTP_TRANSFER_ENCODING" in environ and refuse_ambiguous_framing(request):
         return None
-    # PERF: the binding remembered for this Host header, checked against the other inputs of
-    # Erlen._request_binding, without building that method's cache key (about 0.2 µs).
-    config = app.config
-    entry = app._bindings_by_host.get(request.environ.get("HTTP_HOST"))  # type: ignore[arg-type]
-    if (
-        entry is not None
-        and entry[0] == request.scheme
-        and entry[1] == request.root_path
-        and entry[2] == config["SERVER_NAME"]
-        and entry[3] == app.subdomain_matching
-        and config["TRUSTED_HOSTS"] is None
-    ):
-        binding = entry[4]
-    else:
-        try:
-            binding = app._request_binding(request)
-        except HTTPException as e:
-            request.routing_exception = e
-            ctx.url_adapter = None
-            return None
+    try:
+        binding = app._request_binding(request)
+    except HTTPException as e:
+        request.routing_exception = e
+        ctx.url_adapter = None
+        return None
     url_map = app.url_map
-    # PERF: on the default subdomain a RouteMap answers without a URL adapter: a static path is one dict
-    # lookup (the rule must accept the method), a path with converters one regex match. Anything else (405,
-    # redirects, automatic OPTIONS, 404) is Werkzeug's to decide through the adapter below.
+    # PERF: on the default subdomain a RouteMap answers without a URL adapter (see RouteMap.route). Anything else
+    # (405, redirects, automatic OPTIONS, 404) is Werkzeug's to decide through the adapter below.
     if binding[2] == "" and isinstance(url_map, RouteMap):
-        table = url_map._static
-        if table is None:
-            table = url_map.static_table()
-        path = request.environ.get("PATH_INFO") or ""
-        rule = table.get(path)
-        # PERF: the table's paths, and a PATH_INFO that is ASCII with one leading slash, are what Request.path
-        # would compute; Request.path itself is left to be made on first use.
-        if rule is None and not (path[:1] == "/" and path[1:2] != "/" and path.isascii()):
-            path = request.path
-            rule = table.get(path)
-        if rule is not None and (rule.methods is None or request.method in rule.methods):
-            request.url_rule = rule
-            request.view_args = dict(rule.defaults) if rule.defaults else {}
-            return rule
-        if path[1:2] != "/":
-            found = url_map.match_path(path, request.method, binding[3] in _websocket_schemes)
-            if found is not None:
-                request.url_rule, request.view_args = found
-                return found[0]
+        found = url_map.route(request.path, request.method, binding[3] in _websocket_schemes)
+        if found is not None:
+            request.url_rule, request.view_args = found
+            return found[0]
     adapter = ctx.url_adapter = app._bound_adapter(binding, request)
     try:
         request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
@@ -307,6 +346,13 @@ def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
         request.routing_exception = e
         return None
     return request.url_rule
+
+
+def _closes_nothing(request: Request) -> bool:
+    """Whether closing ``request`` would do nothing: the stock ``close`` and no parsed uploads."""
+    return type(request).close is Request.close and not (
+        request._may_hold_uploads and request.__dict__.get("files")
+    )
 
 
 def _dispatch(app: Erlen, ctx: RequestContext, plan: DispatchPlan | None) -> t.Any:
@@ -451,18 +497,16 @@ def _write(
 
 def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: BaseException | None) -> None:
     """``ctx.pop`` inline, teardown_request functions included; the general pop for anything more."""
-    request = ctx.request
-    rule = request.url_rule
+    unmade = ctx._unmade_request
+    request = None if unmade is not None else ctx.request
+    rule = unmade[1] if unmade is not None else ctx.request.url_rule
     plan = rule.__dict__.get("_erlen_plan") if rule is not None else None
     if (
         plan is None
         or plan.generation != app._plan_generation
         or len(ctx._cv_tokens) != 1
         or signals.request_tearing_down.receivers
-        or (
-            request._may_hold_uploads and request.__dict__.get("files")
-        )  # uploads to close; a parsed urlencoded form has none
-        or type(request).close is not Request.close
+        or (request is not None and not _closes_nothing(request))
         or (
             app_ctx is not None
             and (
@@ -492,7 +536,8 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
     if _cv_request_get() is not ctx:
         raise AssertionError(f"Popped wrong request context. ({_cv_request_get()!r} instead of {ctx!r})")
     _cv_request_reset(token)
-    request.environ["werkzeug.request"] = None
+    if ctx._unmade_request is None:
+        ctx.request.environ["werkzeug.request"] = None
     if app_ctx is not None:
         if _cv_app_get() is not app_ctx:
             raise AssertionError(f"Popped wrong app context. ({_cv_app_get()!r} instead of {app_ctx!r})")

@@ -57,6 +57,17 @@ class RouteMap(Map):
         group = table.group_for(path)
         return group is None or (group is not False and group[0].match(path) is None)
 
+    def route(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, t.Any]] | None:
+        """The rule and values for ``path`` (as ``Request.path`` would give it) on the default subdomain: the
+        static table first, then :meth:`match_path`; ``None`` when Werkzeug must decide."""
+        table = self._static
+        if table is None:
+            table = self.static_table()
+        rule = table.get(path)
+        if rule is not None and (rule.methods is None or method in rule.methods):
+            return rule, dict(rule.defaults) if rule.defaults else {}
+        return self.match_path(path, method, websocket)
+
     def match_path(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, t.Any]] | None:
         """The rule and values Werkzeug's matcher would return for ``path`` (on the default subdomain), or
         ``None`` when Werkzeug must decide (no match, redirects, converter errors...)."""
