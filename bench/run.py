@@ -180,9 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         note = (
             f"granian --interface wsgi, 1 worker, 127.0.0.1; load from {tool}, {args.connections} keep-alive "
-            f"connections; all servers up at once, {args.repeats} round-robin runs of {args.duration:.0f} s each "
-            f"after a short warm-up, the median run shown. {pinning} Wall-clock figures, so other work on the "
-            f"machine lowers them (load average {server_load} when this section started)."
+            f"connections; all servers up at once, {args.repeats} rounds after a short warm-up, each loading the raw "
+            f"app and then every framework for {args.duration:.0f} s, back to back; the median run is shown, and "
+            f"the % of raw is the median of the rounds' own percentages. {pinning} Wall-clock figures, so other "
+            f"work on the machine lowers them (load average {server_load} when this section started)."
         )
         sections.append(report.server_section(load, served, served_scenarios, note))
         raw["server"] = {

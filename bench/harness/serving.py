@@ -18,7 +18,7 @@ import sys
 import time
 import typing as t
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,6 +54,20 @@ class LoadResult:
     p99_ms: float
     errors: int
     tool: str
+    #: Req/s of every round-robin run, in round order (see :func:`measure_servers`).
+    rounds: tuple[float, ...] = ()
+
+
+def share_of(result: LoadResult, ceiling: LoadResult) -> float:
+    """``result``'s req/s as a fraction of ``ceiling``'s: the median of the round-by-round fractions.
+
+    Each round loads the ceiling and then each framework back to back, so a slower minute on the machine lowers
+    both sides of that round's fraction; the ratio of the two medians would mix runs minutes apart. Without
+    paired rounds, the ratio of the medians.
+    """
+    if result.rounds and len(result.rounds) == len(ceiling.rounds) and all(ceiling.rounds):
+        return statistics.median(r / c for r, c in zip(result.rounds, ceiling.rounds))
+    return result.requests_per_second / ceiling.requests_per_second
 
 
 def free_port() -> int:
@@ -283,19 +297,24 @@ def measure_servers(
                         port, SERVED_PATHS[scenario], min(1.0, seconds), connections
                     )  # warm-up, not recorded
                     runs[(framework, scenario)] = []
+        # Each round runs every framework on one scenario back to back, the raw app first (see share_of).
+        order = sorted(runs, key=lambda key: (scenarios.index(key[1]), frameworks.index(key[0])))
         for _ in range(repeats):
-            for (framework, scenario), done in runs.items():
+            for framework, scenario in order:
                 try:
-                    done.append(load(ports[framework], SERVED_PATHS[scenario], seconds, connections))
+                    runs[(framework, scenario)].append(
+                        load(ports[framework], SERVED_PATHS[scenario], seconds, connections)
+                    )
                 except Exception as exc:
                     results[(framework, scenario)] = f"{type(exc).__name__}: {exc}"[:200]
     for key, done in runs.items():
         if key in results or not done:
             continue
+        in_order = tuple(r.requests_per_second for r in done)
         done.sort(key=lambda r: r.requests_per_second)
-        result = results[key] = done[len(done) // 2]
+        result = results[key] = replace(done[len(done) // 2], rounds=in_order)
         if log:
-            spread = ", ".join(f"{r.requests_per_second:.0f}" for r in done)
+            spread = ", ".join(f"{rps:.0f}" for rps in in_order)
             print(
                 f"  {key[0]:<7} {key[1]:<10} {result.requests_per_second:>9.0f} req/s  p99 {result.p99_ms:.2f} ms"
                 f"  (runs: {spread})",
