@@ -130,10 +130,10 @@ def test_an_error_while_matching_reaches_the_handlers_with_a_request(
 
     assert call(app, environ_for("/items/3")) == ("200 OK", b"3")
 
-    def exploding_route(*args: t.Any) -> t.Any:
+    def exploding_matcher(*args: t.Any) -> t.Any:
         raise RuntimeError("matcher failed")
 
-    monkeypatch.setattr(app.url_map, "route", exploding_route)
+    monkeypatch.setattr(app.url_map, "match_path", exploding_matcher)
     assert call(app, environ_for("/items/4")) == ("500 INTERNAL SERVER ERROR", b"handled")
     assert handled == [("/items/4", None, "RuntimeError")]
 
@@ -180,3 +180,38 @@ def test_uploads_read_by_the_view_are_closed(app: Erlen) -> None:
     for _ in range(2):
         assert call(app, post()) == ("200 OK", b"ok")
     assert len(files) == 2 and all(f.stream.closed for f in files)
+
+
+def test_routing_errors_on_a_remembered_binding_are_werkzeugs(app: Erlen) -> None:
+    """A plain request the quick matchers cannot answer goes to Werkzeug's adapter: 404, 405, redirects."""
+
+    @app.route("/only-post", methods=["POST"])
+    def only_post() -> str:
+        return "posted"
+
+    @app.route("/folder/")
+    def folder() -> str:
+        return "folder"
+
+    @app.route("/items/<int:item>")
+    def item(item: int) -> str:
+        return str(item)
+
+    def call_with_headers(environ: dict[str, t.Any]) -> tuple[str, dict[str, str]]:
+        out: dict[str, t.Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> None:
+            out["status"], out["headers"] = status, dict(headers)
+
+        b"".join(app(environ, start_response))
+        return out["status"], out["headers"]
+
+    assert call(app, environ_for("/items/1")) == ("200 OK", b"1")  # remembers the Host binding
+    assert call_with_headers(environ_for("/no/such/page"))[0] == "404 NOT FOUND"
+    assert call_with_headers(environ_for("/items/x"))[0] == "404 NOT FOUND"
+    status, headers = call_with_headers(environ_for("/only-post"))
+    assert status == "405 METHOD NOT ALLOWED" and set(headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+    status, headers = call_with_headers(environ_for("/folder"))
+    assert status == "308 PERMANENT REDIRECT" and headers["Location"] == "http://example.test/folder/"
+    status, headers = call_with_headers(environ_for("/only-post", method="OPTIONS"))
+    assert status == "200 OK" and set(headers["Allow"].split(", ")) == {"OPTIONS", "POST"}

@@ -30,7 +30,10 @@ class first_use(t.Generic[_T]):
     def __get__(self, obj: object | None, owner: type | None = None) -> _T | first_use[_T]:
         if obj is None:
             return self
-        value = obj.__dict__[self.name] = self.compute(obj)
+        value = self.compute(obj)
+        # PERF: stored like a plain assignment (no custom __setattr__ runs); reading ``obj.__dict__`` would make
+        # CPython build the instance's dict, after which its attribute reads take a slower specialisation.
+        setattr(obj, self.name, value)
         return value
 
 

@@ -38,6 +38,7 @@ if t.TYPE_CHECKING:
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
+
 #: Marks "use the exception being handled now" for ``pop``.
 _sentinel: t.Any = object()
 
@@ -179,6 +180,36 @@ class AppContext:
         self.pop(exc_value)
 
 
+class _RequestOnFirstUse:
+    """``RequestContext.request`` for a context the WSGI path pushed without its request object.
+
+    The object is made on first read, the one the constructor would have made with the URL match already set,
+    and stored on the context like a plain assignment, so later reads are plain attribute hits (this is a
+    non-data descriptor; contexts made by the constructor assign ``request`` at once).
+    # PERF: a request whose view, hooks and handlers never read ``request`` costs no request object; one Python
+    call here when they do.
+    """
+
+    @t.overload
+    def __get__(self, ctx: None, owner: type | None = None) -> _RequestOnFirstUse: ...
+    @t.overload
+    def __get__(self, ctx: RequestContext, owner: type | None = None) -> Request: ...
+    def __get__(self, ctx: RequestContext | None, owner: type | None = None) -> Request | _RequestOnFirstUse:
+        if ctx is None:
+            return self
+        unmade = ctx._unmade_request
+        if unmade is None:
+            raise AttributeError("request")
+        app = ctx.app
+        request = app.request_class(unmade[0])
+        request.json_module = app.json
+        request.url_rule = unmade[1]
+        request.view_args = unmade[2]
+        ctx._unmade_request = None
+        ctx.request = request
+        return request
+
+
 class RequestContext:
     """Everything about one request: the request object, URL match, session and flashes.
 
@@ -207,24 +238,7 @@ class RequestContext:
     #: object; None once the object is made (and for contexts made by the constructor).
     _unmade_request: tuple[WSGIEnvironment, Rule, dict[str, t.Any]] | None = None
 
-    @first_use
-    def request(self) -> Request:
-        """The request object, made on first use when the WSGI path matched the request without it.
-
-        # PERF: a request whose view, hooks and handlers never read ``request`` costs no request object. The
-        object made here is the one the constructor would have made, with the URL match already set.
-        """
-        unmade = self._unmade_request
-        if unmade is None:
-            raise AttributeError("request")
-        environ, rule, view_args = unmade
-        app = self.app
-        request = app.request_class(environ)
-        request.json_module = app.json
-        request.url_rule = rule
-        request.view_args = view_args
-        self._unmade_request = None
-        return request
+    request = _RequestOnFirstUse()
 
     @first_use
     def url_adapter(self) -> MapAdapter | None:

@@ -98,7 +98,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     error: BaseException | None = None
     try:
         try:
-            found: tuple[Rule, dict[str, t.Any]] | None = None
+            found: tuple[Rule | None, t.Any] | None = None
             rule: Rule | None
             # The session interface that opens at push needs the request object now.
             plain_tried = request is None and app.session_interface.open_lazily
@@ -108,17 +108,23 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                 except BaseException:  # an error while matching: the handlers get a request with no rule
                     ctx._unmade_request = (environ, None, None)  # type: ignore[assignment]
                     raise
-            if found is not None:
-                rule, view_args = found
-                ctx._unmade_request = (environ, rule, view_args)
+            if found is not None and (matched := found[0]) is not None:
+                rule = matched
+                view_args = found[1]
+                ctx._unmade_request = (environ, matched, view_args)
             else:
                 if request is None:
                     request = ctx.request = request_class(environ)
                     request.json_module = app.json
                 if not app.session_interface.open_lazily:
                     ctx._open_session()
-                rule = _match_full(app, ctx) if plain_tried else _match(app, ctx)
-                view_args = request.view_args  # type: ignore[assignment]
+                if not plain_tried:
+                    rule = _match(app, ctx)
+                elif found is None:
+                    rule = _match_full(app, ctx)
+                else:
+                    rule = _match_with_adapter(app, ctx, found[1])
+                view_args = request.view_args
             if rule is None:
                 response = _dispatch(app, ctx, None)
             else:
@@ -177,7 +183,13 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                                 and len(ctx._cv_tokens) == 1
                                 and len(app_ctx._cv_tokens) == 1
                                 and "werkzeug.debug.preserve_context" not in environ
-                                and (ctx._unmade_request is not None or _closes_nothing(ctx.request))
+                                and (
+                                    ctx._unmade_request is not None  # no request object: nothing to close
+                                    or (
+                                        type(made := ctx.request).close is Request.close
+                                        and not (made._may_hold_uploads and made.__dict__.get("files"))
+                                    )
+                                )
                                 and _cv_request_get() is ctx
                                 and _cv_app_get() is app_ctx
                             ):
@@ -274,9 +286,11 @@ def _view_caller(app: Erlen, plan: DispatchPlan, endpoint: str) -> t.Callable[..
     return caller
 
 
-def match_plain(app: Erlen, environ: WSGIEnvironment, method: str) -> tuple[Rule, dict[str, t.Any]] | None:
-    """The rule and view arguments of a plain request, read from the environ alone; None when ``_match`` decides.
+def match_plain(app: Erlen, environ: WSGIEnvironment, method: str) -> tuple[Rule | None, t.Any] | None:
+    """Match a plain request from the environ alone.
 
+    Returns ``(rule, view_args)``; ``(None, binding)`` when the request is plain but only Werkzeug's adapter can
+    answer it (404, 405, redirects...: see ``_match_with_adapter``); None when it is not plain (``_match_full``).
     Plain: no Transfer-Encoding, no script root, a Host whose binding ``Erlen._request_binding`` remembered for
     the same scheme and configuration, the default subdomain of a RouteMap, and an ASCII path with one leading
     slash (so PATH_INFO is what ``Request.path`` would give).
@@ -298,24 +312,32 @@ def match_plain(app: Erlen, environ: WSGIEnvironment, method: str) -> tuple[Rule
         return None
     binding = entry[4]
     url_map = app.url_map
-    path = environ.get("PATH_INFO") or ""
-    if (
-        binding[2] != ""
-        or not isinstance(url_map, RouteMap)
-        or not (path[:1] == "/" and path[1:2] != "/" and path.isascii())
-    ):
+    if binding[2] != "" or not isinstance(url_map, RouteMap):
         return None
-    return url_map.route(path, method, binding[3] in _websocket_schemes)
+    # PERF: RouteMap.route written out, so that only a path missing from the static table (whose paths are all
+    # plain) is checked for plainness.
+    path = environ.get("PATH_INFO") or ""
+    table = url_map._static
+    if table is None:
+        table = url_map.static_table()
+    rule = table.get(path)
+    if rule is not None and (rule.methods is None or method in rule.methods):
+        return rule, dict(rule.defaults) if rule.defaults else {}
+    if not (path[:1] == "/" and path[1:2] != "/" and path.isascii()):
+        return None
+    return url_map.match_path(path, method, binding[3] in _websocket_schemes) or (None, binding)
 
 
 def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
     """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request; return the rule."""
     request = ctx.request
     found = match_plain(app, request.environ, request.method)
-    if found is not None:
-        request.url_rule, request.view_args = found
-        return found[0]
-    return _match_full(app, ctx)
+    if found is None:
+        return _match_full(app, ctx)
+    if found[0] is None:
+        return _match_with_adapter(app, ctx, found[1])
+    request.url_rule, request.view_args = found
+    return found[0]
 
 
 def _match_full(app: Erlen, ctx: RequestContext) -> Rule | None:
@@ -332,13 +354,18 @@ def _match_full(app: Erlen, ctx: RequestContext) -> Rule | None:
         ctx.url_adapter = None
         return None
     url_map = app.url_map
-    # PERF: on the default subdomain a RouteMap answers without a URL adapter (see RouteMap.route). Anything else
-    # (405, redirects, automatic OPTIONS, 404) is Werkzeug's to decide through the adapter below.
+    # PERF: on the default subdomain a RouteMap answers without a URL adapter (see RouteMap.route).
     if binding[2] == "" and isinstance(url_map, RouteMap):
         found = url_map.route(request.path, request.method, binding[3] in _websocket_schemes)
         if found is not None:
             request.url_rule, request.view_args = found
             return found[0]
+    return _match_with_adapter(app, ctx, binding)
+
+
+def _match_with_adapter(app: Erlen, ctx: RequestContext, binding: t.Any) -> Rule | None:
+    """Werkzeug's match, for what the quick matchers leave to it: 405, redirects, automatic OPTIONS, 404."""
+    request = ctx.request
     adapter = ctx.url_adapter = app._bound_adapter(binding, request)
     try:
         request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
