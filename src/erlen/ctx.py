@@ -38,7 +38,6 @@ if t.TYPE_CHECKING:
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
-
 #: Marks "use the exception being handled now" for ``pop``.
 _sentinel: t.Any = object()
 
