@@ -44,8 +44,8 @@ from .globals import (
 )
 from .websocket import serve_websocket
 from .wrappers import Request, Response
+from .wsgi import _apply_match, _new, _pop, match_plain
 from .wsgi import _finalize as _finalize_inline
-from .wsgi import _match_full, _match_with_adapter, _new, _pop, match_plain
 
 if t.TYPE_CHECKING:
     import asyncio
@@ -301,15 +301,7 @@ class ASGIMixin:
                     if not app.session_interface.open_lazily:
                         ctx._open_session()
                     method = request.method
-                    # PERF: wsgi._match written out (one Python call less).
-                    found = match_plain(app, environ, method)
-                    if found is None:
-                        rule = _match_full(app, ctx)
-                    elif found[0] is None:
-                        rule = _match_with_adapter(app, ctx, found[1])
-                    else:
-                        rule = request.url_rule = found[0]
-                        request.view_args = found[1]
+                    rule = _apply_match(app, ctx, request, match_plain(app, environ, method))
                     if spooled:
                         await asgi_dispatch._parse_spooled_form(app, ctx)
                     if rule is None:

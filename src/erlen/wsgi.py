@@ -118,12 +118,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                     request.json_module = app.json
                 if not app.session_interface.open_lazily:
                     ctx._open_session()
-                if not plain_tried:
-                    rule = _match(app, ctx)
-                elif found is None:
-                    rule = _match_full(app, ctx)
-                else:
-                    rule = _match_with_adapter(app, ctx, found[1])
+                rule = _apply_match(app, ctx, request, found) if plain_tried else _match(app, ctx)
                 view_args = request.view_args
             if rule is None:
                 response = _dispatch(app, ctx, None)
@@ -183,13 +178,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                                 and len(ctx._cv_tokens) == 1
                                 and len(app_ctx._cv_tokens) == 1
                                 and "werkzeug.debug.preserve_context" not in environ
-                                and (
-                                    ctx._unmade_request is not None  # no request object: nothing to close
-                                    or (
-                                        type(made := ctx.request).close is Request.close
-                                        and not (made._may_hold_uploads and made.__dict__.get("files"))
-                                    )
-                                )
+                                and (ctx._unmade_request is not None or _closes_nothing(ctx.request))
                                 and _cv_request_get() is ctx
                                 and _cv_app_get() is app_ctx
                             ):
@@ -331,7 +320,13 @@ def match_plain(app: Erlen, environ: WSGIEnvironment, method: str) -> tuple[Rule
 def _match(app: Erlen, ctx: RequestContext) -> Rule | None:
     """Set ``url_rule`` and ``view_args`` (or ``routing_exception``) on the request; return the rule."""
     request = ctx.request
-    found = match_plain(app, request.environ, request.method)
+    return _apply_match(app, ctx, request, match_plain(app, request.environ, request.method))
+
+
+def _apply_match(
+    app: Erlen, ctx: RequestContext, request: Request, found: tuple[Rule | None, t.Any] | None
+) -> Rule | None:
+    """``_match`` given ``match_plain``'s answer for this request (``ctx.request``, made)."""
     if found is None:
         return _match_full(app, ctx)
     if found[0] is None:
