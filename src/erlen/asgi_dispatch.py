@@ -35,7 +35,7 @@ def _has_teardown(app: Erlen, ctx: RequestContext) -> bool:
         return True
     request = ctx.request
     rule = request.url_rule
-    plan = rule.__dict__.get("_erlen_plan") if rule is not None else None
+    plan = getattr(rule, "_erlen_plan", None) if rule is not None else None
     if plan is None or plan.generation != app._plan_generation:
         plan = app._dispatch_plan(rule, request.blueprint)
     return bool(plan.teardown_request)
@@ -217,7 +217,7 @@ async def pop_contexts(
     """
     request = ctx.request
     rule = request.url_rule
-    plan = rule.__dict__.get("_erlen_plan") if rule is not None else None
+    plan = getattr(rule, "_erlen_plan", None) if rule is not None else None
     if plan is None or plan.teardown_request or plan.generation != app._plan_generation:
         plan = app._dispatch_plan(rule, request.blueprint)
     teardown_request = plan.teardown_request

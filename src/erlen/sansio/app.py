@@ -457,7 +457,7 @@ class App(Scaffold):
         """The cached plan for ``rule`` (built now if missing or stale)."""
         generation = self._plan_generation
         if rule is not None:
-            plan: DispatchPlan | None = rule.__dict__.get("_erlen_plan")
+            plan: DispatchPlan | None = getattr(rule, "_erlen_plan", None)
             if plan is not None and plan.generation == generation:
                 return plan
             plan = DispatchPlan(self, blueprint, generation)
