@@ -30,7 +30,13 @@ from .sansio.urlbuild import build_internal_path
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import Environment, _default_template_ctx_processor
 from .wrappers import Request, Response
-from .wsgi import LIFECYCLE_METHODS, refuse_ambiguous_framing, run_inline
+from .wsgi import (
+    LIFECYCLE_METHODS,
+    REQUEST_PATH_SETTINGS,
+    note_request_path_settings,
+    refuse_ambiguous_framing,
+    run_inline,
+)
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -74,6 +80,11 @@ class Erlen(ASGIMixin, App):
         self.__dict__["_cli"] = value
 
     default_template_context_processors = (_default_template_ctx_processor,)
+
+    # What the settings the WSGI path depends on imply; kept by erlen.wsgi.note_request_path_settings.
+    _serve_inline: bool
+    _request_on_first_use: bool
+    _stock_response: bool
 
     # -- templating -------------------------------------------------------------------------------------------
 
@@ -376,6 +387,20 @@ class Erlen(ASGIMixin, App):
 
     # -- the request cycle ----------------------------------------------------------------------------------
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        note_request_path_settings(self)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        super().__setattr__(name, value)
+        if name in REQUEST_PATH_SETTINGS:
+            note_request_path_settings(self)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name in REQUEST_PATH_SETTINGS:
+            note_request_path_settings(self)
+
     def __call__(self, environ: t.Any, start_response: t.Any, send: t.Any = None) -> t.Any:
         """The WSGI entry point (two arguments), or the ASGI 3 one (three: returns the coroutine).
 
@@ -386,7 +411,7 @@ class Erlen(ASGIMixin, App):
             if not self._serving_started:
                 self._start_serving_wsgi()
             # PERF: one call less per request when nothing wraps or replaces wsgi_app.
-            if self._inline_wsgi and "wsgi_app" not in self.__dict__:
+            if self._serve_inline:
                 return run_inline(self, environ, start_response)
             return self.wsgi_app(environ, start_response)
         return self.asgi_app(environ, start_response, send)

@@ -44,7 +44,7 @@ from .globals import (
 )
 from .websocket import serve_websocket
 from .wrappers import Request, Response
-from .wsgi import _apply_match, _new, _pop, match_plain
+from .wsgi import _apply_match, _new, _pop, match_plain, note_request_path_settings
 from .wsgi import _finalize as _finalize_inline
 
 if t.TYPE_CHECKING:
@@ -212,6 +212,7 @@ class ASGIMixin:
     def _start_serving_wsgi(self) -> None:
         """Under WSGI: run before_serving once, on the first request, and schedule after_serving at exit."""
         self._serving_started = True
+        note_request_path_settings(t.cast("Erlen", self))  # a class attribute may have changed since the app was made
         if self.before_serving_funcs:
             from .aio import run_coroutine
 

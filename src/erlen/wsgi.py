@@ -59,6 +59,28 @@ LIFECYCLE_METHODS = (
     "should_ignore_error",
 )
 
+#: The app attributes whose values decide how the inline path serves a request (see note_request_path_settings).
+REQUEST_PATH_SETTINGS = frozenset(("wsgi_app", "request_class", "response_class", "session_interface"))
+
+
+def note_request_path_settings(app: Erlen) -> None:
+    """Note on ``app`` what its settings imply for the inline path.
+
+    Called when the app is made, when it starts serving and whenever one of ``REQUEST_PATH_SETTINGS`` is assigned
+    or deleted on it. ``_serve_inline``: the class keeps the lifecycle methods and nothing replaced ``wsgi_app``.
+    ``_request_on_first_use``: the request object may wait for first use (stock constructor, a session interface
+    that opens lazily). ``_stock_response``: answers are ``Response`` objects.
+    # PERF: the settings are class attributes, which CPython 3.11 reads without its attribute cache (about 0.3k
+    machine instructions each); the flags are instance attributes, read with it.
+    """
+    settings = app.__dict__
+    settings["_serve_inline"] = type(app)._inline_wsgi and "wsgi_app" not in settings
+    settings["_request_on_first_use"] = (
+        app.request_class._made_on_first_use and app.session_interface.open_lazily
+    )
+    settings["_stock_response"] = app.response_class is Response
+
+
 _no_body_statuses = frozenset((204, 304))
 _new = object.__new__
 _HTML = ("Content-Type", "text/html; charset=utf-8")
@@ -72,15 +94,14 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     # PERF: the contexts get the attributes their constructors set, in the same order, without the two
     # constructor frames; each token list is made with its token. With the stock constructor the request object
     # is made on first use (see RequestContext.request), after the match below.
-    request_class = app.request_class
     method = environ.get("REQUEST_METHOD", "GET")  # what Request.method holds
     if method not in UPPERCASE_METHODS:
         method = method.upper()
     ctx = _new(RequestContext)
     ctx.app = app
     request: Request | None = None
-    if not request_class._made_on_first_use:
-        request = ctx.request = request_class(environ)
+    if not app._request_on_first_use:
+        request = ctx.request = app.request_class(environ)
         request.json_module = app.json
     ctx.flashes = None
     ctx._opened_session = None
@@ -100,8 +121,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
         try:
             found: tuple[Rule | None, t.Any] | None = None
             rule: Rule | None
-            # The session interface that opens at push needs the request object now.
-            plain_tried = request is None and app.session_interface.open_lazily
+            plain_tried = request is None
             if plain_tried:
                 try:
                     found = match_plain(app, environ, method)
@@ -114,7 +134,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                 ctx._unmade_request = (environ, matched, view_args)
             else:
                 if request is None:
-                    request = ctx.request = request_class(environ)
+                    request = ctx.request = app.request_class(environ)
                     request.json_module = app.json
                 if not app.session_interface.open_lazily:
                     ctx._open_session()
@@ -162,13 +182,12 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                         # _finalize would leave it. With nothing to tear down (no teardown function or signal
                         # receiver, no upload to close, contexts pushed once) the contexts are then reset here.
                         rv_type = type(rv)
-                        response_class = app.response_class
                         answer: cabc.Iterable[bytes] | None = None
-                        if rv_type is str and response_class is Response:
+                        if rv_type is str and app._stock_response:
                             body = rv.encode()
                             start_response("200 OK", [_HTML, ("Content-Length", str(len(body)))])
                             answer = [body]
-                        elif rv_type is Response and response_class is Response:
+                        elif rv_type is Response and app._stock_response:
                             answer = _write(rv, method, environ, start_response)
                         if answer is not None:
                             if (
@@ -438,7 +457,7 @@ def _finalize(app: Erlen, ctx: RequestContext, rv: t.Any) -> t.Any:
     for func in ctx._after_request_functions:
         response = app._sync_caller(func)(response)
     rule = request.url_rule
-    plan = rule.__dict__["_erlen_plan"] if rule is not None else app._dispatch_plan(None, None)
+    plan = rule._erlen_plan if rule is not None else app._dispatch_plan(None, None)  # type: ignore[attr-defined]
     if plan.after_request:
         for func in (plan.callers or sync_hooks(app, plan)).after:
             response = func(response)
@@ -522,7 +541,7 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
     unmade = ctx._unmade_request
     request = None if unmade is not None else ctx.request
     rule = unmade[1] if unmade is not None else ctx.request.url_rule
-    plan = rule.__dict__.get("_erlen_plan") if rule is not None else None
+    plan = getattr(rule, "_erlen_plan", None) if rule is not None else None
     if (
         plan is None
         or plan.generation != app._plan_generation

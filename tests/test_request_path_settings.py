@@ -1,0 +1,122 @@
+"""The app settings the WSGI request path depends on take effect whenever they are assigned.
+
+``wsgi_app``, ``request_class``, ``response_class`` and ``session_interface`` decide how the inline path serves a
+request (whether it runs at all, whether the request object can wait for first use, whether a str answer may be
+written without a Response object). The app reads what they imply when it starts serving and again whenever one
+of them is assigned or deleted on the app; these tests change each one after the first request.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from werkzeug.test import EnvironBuilder
+
+import erlen
+from erlen import Erlen
+from erlen.sessions import SecureCookieSessionInterface
+
+
+def build() -> Erlen:
+    app = Erlen(__name__)
+    app.secret_key = "test"
+
+    @app.route("/")
+    def hello() -> str:
+        return "Hello"
+
+    return app
+
+
+def call(app: Erlen, path: str = "/") -> tuple[str, list[tuple[str, str]], bytes]:
+    environ = EnvironBuilder(path).get_environ()
+    seen: dict[str, t.Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> None:
+        seen["status"], seen["headers"] = status, headers
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def test_wsgi_app_assigned_after_serving_started_runs_and_deleting_it_restores_the_app() -> None:
+    app = build()
+    assert call(app)[2] == b"Hello"
+    inner = app.wsgi_app
+    seen: list[str] = []
+
+    def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
+        seen.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    assert call(app)[2] == b"Hello"
+    assert seen == ["/"]
+    del app.wsgi_app
+    assert call(app)[2] == b"Hello"
+    assert seen == ["/"]
+
+
+def test_request_class_assigned_after_serving_started_is_constructed() -> None:
+    made: list[str] = []
+
+    class CountingRequest(erlen.Request):
+        def __init__(self, environ: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(environ, *args, **kwargs)
+            made.append(self.path)
+
+    app = build()
+    assert call(app)[2] == b"Hello"
+    app.request_class = CountingRequest
+    assert call(app)[2] == b"Hello"
+    assert made == ["/"]
+
+
+def test_response_class_assigned_after_serving_started_makes_the_response() -> None:
+    class TaggedResponse(erlen.Response):
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Tagged"] = "yes"
+
+    app = build()
+    assert ("X-Tagged", "yes") not in call(app)[1]
+    app.response_class = TaggedResponse
+    status, headers, body = call(app)
+    assert (status, body) == ("200 OK", b"Hello")
+    assert ("X-Tagged", "yes") in headers
+    del app.response_class
+    assert ("X-Tagged", "yes") not in call(app)[1]
+
+
+def test_session_interface_assigned_after_serving_started_is_opened() -> None:
+    opened: list[str] = []
+
+    class EagerInterface(SecureCookieSessionInterface):
+        def open_session(self, app: t.Any, request: t.Any) -> t.Any:
+            opened.append(request.path)
+            return super().open_session(app, request)
+
+    app = build()
+    assert call(app)[2] == b"Hello"
+    app.session_interface = EagerInterface()
+    assert call(app)[2] == b"Hello"
+    assert opened == ["/"]
+
+
+def test_class_settings_changed_before_the_first_request_take_effect() -> None:
+    class TaggedResponse(erlen.Response):
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Tagged"] = "yes"
+
+    class App(Erlen):
+        pass
+
+    app = App(__name__)
+
+    @app.route("/")
+    def hello() -> str:
+        return "Hello"
+
+    App.response_class = TaggedResponse
+    assert ("X-Tagged", "yes") in call(app)[1]
