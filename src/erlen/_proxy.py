@@ -24,8 +24,9 @@ class ContextProxy(LocalProxy[t.Any]):
     __slots__ = ()
 
 
-def context_proxy(var: ContextVar[t.Any], attr: str | None, unbound_message: str) -> t.Any:
-    """A proxy for ``var.get()`` (or its attribute ``attr``), raising ``RuntimeError(unbound_message)`` when unset.
+def context_proxy(var: ContextVar[t.Any], index: int, attr: str | None, unbound_message: str) -> t.Any:
+    """A proxy for ``var.get()[index]`` (or its attribute ``attr``), raising ``RuntimeError(unbound_message)`` when
+    that is unset or None (``var`` holds the current contexts as a pair, see :mod:`erlen.globals`).
 
     # PERF: Werkzeug routes ``proxy.attr`` through ``__getattr__`` (reached only after the normal lookup fails), a
     # lookup descriptor, a binding helper and ``_get_current_object``: three Python calls and about 0.4 us. Here
@@ -39,78 +40,84 @@ def context_proxy(var: ContextVar[t.Any], attr: str | None, unbound_message: str
         if name[:1] == "_":
             # The proxy's own names and Werkzeug's dunders; a miss falls through to __getattr__ below.
             return _generic_getattr(self, name)
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         return getattr(obj if attr is None else getattr(obj, attr), name)
 
     def __getattr__(self: t.Any, name: str) -> t.Any:
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         return getattr(obj if attr is None else getattr(obj, attr), name)
 
     def __setattr__(self: t.Any, name: str, value: t.Any) -> None:
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         setattr(obj if attr is None else getattr(obj, attr), name, value)
 
     def __delattr__(self: t.Any, name: str) -> None:
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         delattr(obj if attr is None else getattr(obj, attr), name)
 
     def __getitem__(self: t.Any, key: t.Any) -> t.Any:
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         return (obj if attr is None else getattr(obj, attr))[key]
 
     def __setitem__(self: t.Any, key: t.Any, value: t.Any) -> None:
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         (obj if attr is None else getattr(obj, attr))[key] = value
 
     def __delitem__(self: t.Any, key: t.Any) -> None:
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         del (obj if attr is None else getattr(obj, attr))[key]
 
     def __contains__(self: t.Any, item: t.Any) -> bool:
-        try:
-            obj = get()
-        except LookupError:
-            raise RuntimeError(unbound_message) from None
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
         return item in (obj if attr is None else getattr(obj, attr))
 
     def __iter__(self: t.Any) -> t.Any:
+        obj = get(None)
+        obj = None if obj is None else obj[index]
         try:
-            obj = get()
+            if obj is None:
+                raise RuntimeError(unbound_message)
             if attr is not None:
                 obj = getattr(obj, attr)
-        except (LookupError, RuntimeError):
+        except RuntimeError:
             # Werkzeug's lookup fails, Python then finds no __getitem__ either and reports this.
             raise TypeError("'LocalProxy' object is not iterable") from None
         return iter(obj)
 
     def __bool__(self: t.Any) -> bool:
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            return False  # Werkzeug's fallback for an unbound proxy
         try:
-            obj = get()
             if attr is not None:
                 obj = getattr(obj, attr)
-        except (LookupError, RuntimeError):
-            return False  # Werkzeug's fallback for an unbound proxy
+        except RuntimeError:
+            return False
         return bool(obj)
 
     namespace = {
@@ -131,4 +138,12 @@ def context_proxy(var: ContextVar[t.Any], attr: str | None, unbound_message: str
         "__bool__": __bool__,
     }
     cls = type("LocalProxy", (ContextProxy,), namespace)
-    return cls(var, attr, unbound_message=unbound_message)
+
+    def current() -> t.Any:
+        obj = get(None)
+        obj = None if obj is None else obj[index]
+        if obj is None:
+            raise RuntimeError(unbound_message)
+        return obj
+
+    return cls(current, attr)

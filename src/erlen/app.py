@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from . import _brand, signals
 from .asgi import ASGIMixin
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .globals import _cv_app_get, _cv_request_get
+from .globals import _cv_app_get, _cv_contexts_get, _cv_request_get
 from .sansio.app import App, DispatchPlan
 from .sansio.scaffold import _sentinel
 from .sansio.urlbuild import build_internal_path
@@ -115,7 +115,8 @@ class Erlen(ASGIMixin, App):
         """Add the context processors' values (app's, then the request's blueprints') without overriding ``context``."""
         processors = self.template_context_processors
         names: tuple[str | None, ...] = (None,)
-        ctx = _cv_request_get(None)
+        contexts = _cv_contexts_get(None)
+        ctx = None if contexts is None else contexts[1]
         if ctx is not None and ctx.request.blueprint is not None:
             names = (None, *reversed(ctx.request.blueprints))
         funcs = [func for name in names for func in dict.get(processors, name, ())]
@@ -318,7 +319,8 @@ class Erlen(ASGIMixin, App):
         **values: t.Any,
     ) -> str:
         """Build the URL of ``endpoint``; see :func:`erlen.url_for`."""
-        req_ctx = _cv_request_get(None)
+        contexts = _cv_contexts_get(None)
+        req_ctx = None if contexts is None else contexts[1]
         if req_ctx is not None:
             url_adapter = req_ctx.url_adapter
             if endpoint[:1] == ".":
@@ -327,7 +329,7 @@ class Erlen(ASGIMixin, App):
             if _external is None:
                 _external = _scheme is not None
         else:
-            app_ctx = _cv_app_get(None)
+            app_ctx = None if contexts is None else contexts[0]
             url_adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
             if url_adapter is None:
                 raise RuntimeError(
@@ -483,7 +485,7 @@ class Erlen(ASGIMixin, App):
 
     def preprocess_request(self) -> t.Any:
         """Run url_value_preprocessors then before_request hooks; a non-None hook result ends dispatch."""
-        ctx = _cv_request_get()
+        ctx: RequestContext = _cv_contexts_get()[1]  # type: ignore[assignment]
         plan = self._current_plan(ctx)
         request = ctx.request
         if plan.url_value_preprocessors:
@@ -497,7 +499,7 @@ class Erlen(ASGIMixin, App):
 
     def dispatch_request(self) -> t.Any:
         """Call the matched view (or answer OPTIONS / raise the routing error); returns its raw return value."""
-        request = _cv_request_get().request
+        request = _cv_contexts_get()[1].request  # type: ignore[union-attr]
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
         rule: Rule = request.url_rule  # type: ignore[assignment]
@@ -522,7 +524,7 @@ class Erlen(ASGIMixin, App):
 
     def make_default_options_response(self) -> Response:
         """The automatic OPTIONS answer: an empty response with Allow."""
-        adapter = _cv_request_get().url_adapter
+        adapter = _cv_contexts_get()[1].url_adapter  # type: ignore[union-attr]
         methods = adapter.allowed_methods()  # type: ignore[union-attr]
         rv = self.response_class()
         rv.allow.update(methods)
@@ -543,7 +545,7 @@ class Erlen(ASGIMixin, App):
 
     def process_response(self, response: Response) -> Response:
         """Run after_this_request functions and after_request hooks, then save the session."""
-        ctx = _cv_request_get()
+        ctx: RequestContext = _cv_contexts_get()[1]  # type: ignore[assignment]
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
         for func in self._current_plan(ctx).after_request:
@@ -581,7 +583,7 @@ class Erlen(ASGIMixin, App):
                     " (body, status, headers), (body, status), or (body, headers)."
                 )
         if rv is None:
-            endpoint = _cv_request_get().request.endpoint
+            endpoint = _cv_contexts_get()[1].request.endpoint  # type: ignore[union-attr]
             raise TypeError(
                 f"The view function for {endpoint!r} did not return a valid response. The function either"
                 " returned None or ended without a return statement."
@@ -595,7 +597,7 @@ class Erlen(ASGIMixin, App):
                 rv = self.json.response(rv)
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
-                    rv = response_class.force_type(rv, _cv_request_get().request.environ)
+                    rv = response_class.force_type(rv, _cv_contexts_get()[1].request.environ)  # type: ignore[union-attr]
                 except TypeError as e:
                     raise TypeError(
                         f"{e}\nThe view function did not return a valid response. The return type must be a"
@@ -628,7 +630,7 @@ class Erlen(ASGIMixin, App):
         """The registered handler's result for an HTTP error, or the error itself as the response."""
         if e.code is None or isinstance(e, RoutingException):
             return e
-        handler = self._find_error_handler(e, _cv_request_get().request.blueprints)
+        handler = self._find_error_handler(e, _cv_contexts_get()[1].request.blueprints)  # type: ignore[union-attr]
         if handler is None:
             return e
         return self.ensure_sync(handler)(e)
@@ -639,7 +641,7 @@ class Erlen(ASGIMixin, App):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)
-        handler = self._find_error_handler(e, _cv_request_get().request.blueprints)
+        handler = self._find_error_handler(e, _cv_contexts_get()[1].request.blueprints)  # type: ignore[union-attr]
         if handler is None:
             raise
         return self.ensure_sync(handler)(e)
@@ -658,7 +660,8 @@ class Erlen(ASGIMixin, App):
             raise e
         self.log_exception(exc_info)
         server_error: t.Any = InternalServerError(original_exception=e)
-        ctx = _cv_request_get(None)
+        contexts = _cv_contexts_get(None)
+        ctx = None if contexts is None else contexts[1]
         handler = self._find_error_handler(server_error, ctx.request.blueprints if ctx is not None else [])
         if handler is not None:
             server_error = self.ensure_sync(handler)(server_error)
@@ -669,7 +672,7 @@ class Erlen(ASGIMixin, App):
         exc_info: tuple[type, BaseException, t.Any] | tuple[None, None, None],
     ) -> None:
         """Log an unhandled exception through ``app.logger``."""
-        request = _cv_request_get().request
+        request = _cv_contexts_get()[1].request  # type: ignore[union-attr]
         self.logger.error(f"Exception on {request.path} [{request.method}]", exc_info=exc_info)
 
     # -- teardown -----------------------------------------------------------------------------------------------
@@ -678,7 +681,7 @@ class Erlen(ASGIMixin, App):
         """Run the teardown_request functions; all of them run even when one raises (the first error is re-raised)."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        ctx = _cv_request_get()
+        ctx: RequestContext = _cv_contexts_get()[1]  # type: ignore[assignment]
         funcs = self._dispatch_plan(ctx.request.url_rule, ctx.request.blueprint).teardown_request
         failure = _run_all(funcs, exc, self._sync_caller)
         if signals.request_tearing_down.receivers:

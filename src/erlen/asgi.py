@@ -34,14 +34,7 @@ from werkzeug.wsgi import FileWrapper
 from . import signals
 from ._lazy import LazyModule
 from .ctx import AppContext, RequestContext
-from .globals import (
-    _cv_app_get,
-    _cv_app_reset,
-    _cv_app_set,
-    _cv_request_get,
-    _cv_request_reset,
-    _cv_request_set,
-)
+from .globals import _cv_contexts_get, _cv_contexts_reset, _cv_contexts_set
 from .websocket import serve_websocket
 from .wrappers import Request, Response
 from .wsgi import _apply_match, _new, _pop, match_plain, note_request_path_settings
@@ -212,7 +205,8 @@ class ASGIMixin:
     def _start_serving_wsgi(self) -> None:
         """Under WSGI: run before_serving once, on the first request, and schedule after_serving at exit."""
         self._serving_started = True
-        note_request_path_settings(t.cast("Erlen", self))  # a class attribute may have changed since the app was made
+        # A class attribute may have changed since the app was made.
+        note_request_path_settings(t.cast("Erlen", self))
         if self.before_serving_funcs:
             from .aio import run_coroutine
 
@@ -284,14 +278,22 @@ class ASGIMixin:
             ctx._after_request_functions = []
             app_ctx: AppContext | None = None
             app_tokens: list[t.Any] = _NO_TOKENS
-            current = _cv_app_get(None)
-            if current is None or current.app is not app:
-                app_ctx = _new(AppContext)
-                app_ctx.app = app
-                app_ctx._cv_tokens = app_tokens = [_cv_app_set(app_ctx)]
+            # As in RequestContext.push: one token for both contexts when it pushes the app context too.
+            outer = _cv_contexts_get(None)
+            if outer is None or outer[0].app is not app:
+                app_ctx = pushed = _new(AppContext)
+                pushed.app = app
                 if not signals.request_path_quiet and signals.appcontext_pushed.receivers:
+                    pushed._cv_tokens = app_tokens = [
+                        _cv_contexts_set((pushed, None if outer is None else outer[1]))
+                    ]
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-            request_token = _cv_request_set(ctx)
+                    request_token = _cv_contexts_set((pushed, ctx))
+                else:
+                    request_token = _cv_contexts_set((pushed, ctx))
+                    pushed._cv_tokens = app_tokens = [request_token]
+            else:
+                request_token = _cv_contexts_set((outer[0], ctx))
             ctx._cv_tokens = tokens = [(request_token, app_ctx)]
             error: BaseException | None = None
             plan: DispatchPlan | None = None
@@ -418,18 +420,18 @@ class ASGIMixin:
                     and (app_ctx is None or len(app_tokens) == 1)
                 ):
                     tokens.pop()
-                    if _cv_request_get() is not ctx:
+                    current = _cv_contexts_get()
+                    if current[1] is not ctx:
                         raise AssertionError(
-                            f"Popped wrong request context. ({_cv_request_get()!r} instead of {ctx!r})"
+                            f"Popped wrong request context. ({current[1]!r} instead of {ctx!r})"
                         )
-                    _cv_request_reset(request_token)
+                    if app_ctx is not None and current[0] is not app_ctx:
+                        raise AssertionError(
+                            f"Popped wrong app context. ({current[0]!r} instead of {app_ctx!r})"
+                        )
+                    # The app context's token, when it pushed one, is the first: resetting it undoes both pushes.
+                    _cv_contexts_reset(request_token if app_ctx is None else app_tokens.pop())
                     environ["werkzeug.request"] = None
-                    if app_ctx is not None:
-                        if _cv_app_get() is not app_ctx:
-                            raise AssertionError(
-                                f"Popped wrong app context. ({_cv_app_get()!r} instead of {app_ctx!r})"
-                            )
-                        _cv_app_reset(app_tokens.pop())
                 elif spooled or (
                     (plan is None or plan.teardown_request or app.teardown_appcontext_funcs)
                     and asgi_dispatch._has_teardown(app, ctx)

@@ -19,8 +19,8 @@ from werkzeug.exceptions import BadRequestKeyError, HTTPException, InternalServe
 from werkzeug.routing import RoutingException
 
 from . import signals
-from .ctx import RequestContext
-from .globals import _cv_app_get, _cv_app_reset, _cv_request_get, _cv_request_reset
+from .ctx import RequestContext, reset_request_context
+from .globals import _cv_app_get, _cv_contexts_reset, _cv_request_get
 from .wsgi import _pop
 
 if t.TYPE_CHECKING:
@@ -249,7 +249,7 @@ async def pop_contexts(
     finally:
         current = _cv_request_get()
         token, pushed_app_ctx = ctx._cv_tokens.pop()
-        _cv_request_reset(token)
+        reset_request_context(token, pushed_app_ctx)
         request.environ["werkzeug.request"] = None
         if pushed_app_ctx is not None:
             await _pop_app_context(app, pushed_app_ctx, error)
@@ -268,7 +268,7 @@ async def _pop_app_context(app: Erlen, app_ctx: AppContext, error: BaseException
                 signals.appcontext_tearing_down.send(app, _async_wrapper=app.ensure_sync, exc=error)
     finally:
         current = _cv_app_get()
-        _cv_app_reset(app_ctx._cv_tokens.pop())
+        _cv_contexts_reset(app_ctx._cv_tokens.pop())
     if current is not app_ctx:
         raise AssertionError(f"Popped wrong app context. ({current!r} instead of {app_ctx!r})")
     if signals.appcontext_popped.receivers:

@@ -1,8 +1,11 @@
 """Application and request contexts on contextvars.
 
-How this works: pushing a context sets its ContextVar and keeps the token; popping resets it. A context may be
+How this works: both contexts live in one ContextVar as an (app context, request context) pair (see
+:mod:`erlen.globals`). Pushing a context sets the pair and keeps the token; popping resets it. A context may be
 pushed more than once (nested ``with`` blocks); teardown runs when the outermost push is popped. A request
-context pushes an application context for its app when none is active for that app. The session of the default
+context pushes an application context for its app when none is active for that app; when no
+``appcontext_pushed`` receiver has to see the app context on its own, both are set with one token (see
+``RequestContext.pop`` for how that pair is taken apart). The session of the default
 session interface is opened on first access, not at push, so a view that never touches it never parses the
 cookie.
 """
@@ -19,14 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import _brand, signals
 from ._lazy import first_use
-from .globals import (
-    _cv_app_get,
-    _cv_app_reset,
-    _cv_app_set,
-    _cv_request_get,
-    _cv_request_reset,
-    _cv_request_set,
-)
+from .globals import _cv_app_get, _cv_contexts_get, _cv_contexts_reset, _cv_contexts_set, _cv_request_get
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -78,7 +74,8 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        ctx = _cv_app_get(None)
+        contexts = _cv_contexts_get(None)
+        ctx = None if contexts is None else contexts[0]
         if ctx is not None:
             return f"<{_brand.package_name}.g of '{ctx.app.name}'>"
         return object.__repr__(self)
@@ -86,7 +83,8 @@ class _AppCtxGlobals:
 
 def after_this_request(f: F) -> F:
     """Run ``f(response)`` after this request, before the app's after-request hooks."""
-    ctx = _cv_request_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[1]
     if ctx is None:
         raise RuntimeError(
             "'after_this_request' can only be used when a request context is active, such as in a view function."
@@ -97,7 +95,8 @@ def after_this_request(f: F) -> F:
 
 def copy_current_request_context(f: F) -> F:
     """Wrap ``f`` so it runs inside a copy of the current request context (for greenlets and threads)."""
-    ctx = _cv_request_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[1]
     if ctx is None:
         raise RuntimeError(
             "'copy_current_request_context' can only be used when a request context is active, such as in a"
@@ -114,12 +113,14 @@ def copy_current_request_context(f: F) -> F:
 
 def has_request_context() -> bool:
     """Whether a request context is active."""
-    return _cv_request_get(None) is not None
+    contexts = _cv_contexts_get(None)
+    return contexts is not None and contexts[1] is not None
 
 
 def has_app_context() -> bool:
     """Whether an application context is active."""
-    return _cv_app_get(None) is not None
+    contexts = _cv_contexts_get(None)
+    return contexts is not None and contexts[0] is not None
 
 
 class AppContext:
@@ -127,7 +128,7 @@ class AppContext:
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
-        self._cv_tokens: list[contextvars.Token[AppContext]] = []
+        self._cv_tokens: list[contextvars.Token[tuple[AppContext, RequestContext | None]]] = []
 
     @first_use
     def g(self) -> _AppCtxGlobals:
@@ -146,8 +147,9 @@ class AppContext:
         return self.app.create_url_adapter(None)
 
     def push(self) -> None:
-        """Make this the current application context."""
-        self._cv_tokens.append(_cv_app_set(self))
+        """Make this the current application context (a current request context stays current)."""
+        frame = _cv_contexts_get(None)
+        self._cv_tokens.append(_cv_contexts_set((self, None if frame is None else frame[1])))
         if signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
@@ -160,7 +162,7 @@ class AppContext:
                 self.app.do_teardown_appcontext(exc)
         finally:
             ctx = _cv_app_get()
-            _cv_app_reset(self._cv_tokens.pop())
+            _cv_contexts_reset(self._cv_tokens.pop())
         if ctx is not self:
             raise AssertionError(f"Popped wrong app context. ({ctx!r} instead of {self!r})")
         if signals.appcontext_popped.receivers:
@@ -231,7 +233,9 @@ class RequestContext:
         self.flashes: list[tuple[str, str]] | None = None
         self._opened_session: SessionMixin | None = session
         self._after_request_functions: list[t.Callable[..., t.Any]] = []
-        self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
+        self._cv_tokens: list[
+            tuple[contextvars.Token[tuple[AppContext, RequestContext | None]], AppContext | None]
+        ] = []
 
     #: The environ, rule and view arguments of a request the WSGI path matched without making its request
     #: object; None once the object is made (and for contexts made by the constructor).
@@ -297,13 +301,19 @@ class RequestContext:
 
     def push(self) -> None:
         """Make this the current request context, pushing an app context for its app if needed."""
-        app_ctx = _cv_app_get(None)
+        frame = _cv_contexts_get(None)
+        app_ctx: AppContext | None = None if frame is None else frame[0]
         if app_ctx is None or app_ctx.app is not self.app:
             app_ctx = self.app.app_context()
-            app_ctx.push()
+            if signals.appcontext_pushed.receivers:
+                app_ctx.push()  # its receivers see the app context on its own, as in Flask
+                token = _cv_contexts_set((app_ctx, self))
+            else:
+                token = _cv_contexts_set((app_ctx, self))
+                app_ctx._cv_tokens.append(token)
+            self._cv_tokens.append((token, app_ctx))
         else:
-            app_ctx = None
-        self._cv_tokens.append((_cv_request_set(self), app_ctx))
+            self._cv_tokens.append((_cv_contexts_set((app_ctx, self)), None))
         if self._opened_session is None and not self.app.session_interface.open_lazily:
             self._open_session()
         if self.url_adapter is not None:
@@ -324,7 +334,7 @@ class RequestContext:
         finally:
             ctx = _cv_request_get()
             token, app_ctx = self._cv_tokens.pop()
-            _cv_request_reset(token)
+            reset_request_context(token, app_ctx)
             if clear_request and ctx._unmade_request is None:
                 ctx.request.environ["werkzeug.request"] = None
             if app_ctx is not None:
@@ -346,3 +356,19 @@ class RequestContext:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}] of {self.app.name}>"
+
+
+def reset_request_context(
+    token: contextvars.Token[tuple[AppContext, RequestContext | None]], app_ctx: AppContext | None
+) -> None:
+    """Undo a request context's push, before its app context (``app_ctx``, if it pushed one) is popped.
+
+    When the two were set with one token, the app context is left current on its own (with the request
+    context that was current before), as it is between the two pops in Flask; its own pop then resets the
+    shared token, which restores what was current before the request.
+    """
+    if app_ctx is not None and app_ctx._cv_tokens and app_ctx._cv_tokens[-1] is token:
+        before = token.old_value
+        _cv_contexts_set((app_ctx, None if before is contextvars.Token.MISSING else before[1]))
+    else:
+        _cv_contexts_reset(token)

@@ -11,7 +11,7 @@ from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.utils import redirect as _wz_redirect
 
 from . import _brand, signals
-from .globals import _cv_app_get, _cv_request_get, current_app, request_ctx, session
+from .globals import _cv_app_get, _cv_contexts_get, current_app, request_ctx, session
 from .sansio.app import get_debug_flag
 from .sansio.scaffold import find_package, get_root_path
 
@@ -61,7 +61,8 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
         return update_wrapper(decorator, generator_or_function)
 
     def generator() -> t.Iterator[t.Any]:
-        req_ctx = _cv_request_get(None)
+        contexts = _cv_contexts_get(None)
+        req_ctx = None if contexts is None else contexts[1]
         if req_ctx is None:
             raise RuntimeError(
                 "'stream_with_context' can only be used when a request context is active, such as in a view"
@@ -109,7 +110,8 @@ def url_for(
     :param _external: Build an absolute URL (default: only outside a request).
     """
     # PERF: the app is read from the context variable, not through the ``current_app`` proxy (three calls).
-    app_ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    app_ctx = None if contexts is None else contexts[0]
     app = app_ctx.app if app_ctx is not None else current_app
     return app.url_for(
         endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external, **values
@@ -118,7 +120,8 @@ def url_for(
 
 def redirect(location: str, code: int = 302, Response: type[BaseResponse] | None = None) -> BaseResponse:
     """A redirect response; uses the current app's response class when an app context is active."""
-    ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[0]
     if ctx is not None:
         return ctx.app.redirect(location, code=code)
     return _wz_redirect(location, code=code, Response=Response)
@@ -126,7 +129,8 @@ def redirect(location: str, code: int = 302, Response: type[BaseResponse] | None
 
 def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
     """Raise the HTTP error for ``code`` (through the app's aborter when an app context is active)."""
-    ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[0]
     if ctx is not None:
         ctx.app.aborter(code, *args, **kwargs)
     _wz_abort(code, *args, **kwargs)
@@ -168,7 +172,7 @@ def _send_file_kwargs(**kwargs: t.Any) -> dict[str, t.Any]:
     if kwargs.get("max_age") is None:
         kwargs["max_age"] = app.get_send_file_max_age
     kwargs.update(
-        environ=_cv_request_get().request.environ,
+        environ=_cv_contexts_get()[1].request.environ,  # type: ignore[union-attr]
         use_x_sendfile=app.config["USE_X_SENDFILE"],
         response_class=app.response_class,
         _root_path=app.root_path,

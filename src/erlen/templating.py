@@ -13,7 +13,7 @@ from jinja2 import BaseLoader, Template, TemplateNotFound
 from jinja2 import Environment as BaseEnvironment
 
 from ._jinja_fast import FAST_ATTRIBUTES, FastContext, FastTemplate, fast_getattr
-from .globals import _cv_app_get, _cv_request_get
+from .globals import _cv_contexts_get, _cv_request_get
 from .globals import session as _session_proxy
 from .signals import before_render_template, template_rendered
 
@@ -29,10 +29,12 @@ TemplateSource = tuple[str, str | None, Callable[[], bool] | None]
 def _default_template_ctx_processor() -> dict[str, t.Any]:
     """Put ``g``, ``request`` and ``session`` into every template's context, when their contexts exist."""
     values: dict[str, t.Any] = {}
-    app_ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    if contexts is None:
+        return values
+    app_ctx, req_ctx = contexts
     if app_ctx is not None:
         values["g"] = app_ctx.g
-    req_ctx = _cv_request_get(None)
     if req_ctx is not None:
         values["request"] = req_ctx.request
         # PERF: the proxy defers opening the session cookie until a template reads the session, so a
@@ -128,7 +130,8 @@ class DispatchingJinjaLoader(BaseLoader):
 
 
 def _current_app() -> Erlen:
-    app_ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    app_ctx = None if contexts is None else contexts[0]
     if app_ctx is None:
         raise RuntimeError(
             "Working outside of application context. Rendering a template needs the app:"

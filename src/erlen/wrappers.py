@@ -27,7 +27,7 @@ from werkzeug.wsgi import _get_server
 from . import json
 from ._lazy import first_use
 from .body_stream import DEFAULT_CHUNK_SIZE, iter_body
-from .globals import _cv_app_get
+from .globals import _cv_contexts_get
 from .json.provider import DefaultJSONProvider
 from .request_body import (
     EAGER_BODY_SIZE,
@@ -80,7 +80,8 @@ class _AppLimit:
         value = request.__dict__.get(self.name)
         if value is not None:
             return value
-        ctx = _cv_app_get(None)
+        contexts = _cv_contexts_get(None)
+        ctx = None if contexts is None else contexts[0]
         if ctx is None:
             return getattr(RequestBase, self.name)
         return ctx.app.config[self.config_key]
@@ -378,7 +379,8 @@ class Request(RequestBase):
         try:
             return super().on_json_loading_failed(e)
         except BadRequest as ebr:
-            ctx = _cv_app_get(None)
+            contexts = _cv_contexts_get(None)
+            ctx = None if contexts is None else contexts[0]
             if ctx is not None and ctx.app.debug:
                 raise
             raise BadRequest() from ebr
@@ -442,7 +444,8 @@ class Request(RequestBase):
             return
         self._may_hold_uploads = True
         environ = self.environ
-        ctx = _cv_app_get(None)
+        contexts = _cv_contexts_get(None)
+        ctx = None if contexts is None else contexts[0]
         if (
             self._direct_form
             and ctx is not None
@@ -601,7 +604,8 @@ class Response(ResponseBase):
         in debug mode the developer gets the traceback instead.
         """
         super().set_cookie(key, value, *args, **kwargs)
-        ctx = _cv_app_get(None)
+        contexts = _cv_contexts_get(None)
+        ctx = None if contexts is None else contexts[0]
         if ctx is None or not ctx.app.debug:
             return
         limit = self.max_cookie_size
@@ -615,7 +619,8 @@ class Response(ResponseBase):
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """The app's MAX_COOKIE_SIZE when an app context is active, else Werkzeug's default."""
-        ctx = _cv_app_get(None)
+        contexts = _cv_contexts_get(None)
+        ctx = None if contexts is None else contexts[0]
         if ctx is not None:
             return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
         return super().max_cookie_size

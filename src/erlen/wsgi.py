@@ -21,14 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from . import signals
 from .ctx import AppContext, RequestContext
-from .globals import (
-    _cv_app_get,
-    _cv_app_reset,
-    _cv_app_set,
-    _cv_request_get,
-    _cv_request_reset,
-    _cv_request_set,
-)
+from .globals import _cv_app_get, _cv_contexts_get, _cv_contexts_reset, _cv_contexts_set, _cv_request_get
 from .sansio.app import HookCallers
 from .sansio.headers import check_headers, unsafe_header_char
 from .sansio.routing import RouteMap
@@ -106,15 +99,24 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     ctx.flashes = None
     ctx._opened_session = None
     ctx._after_request_functions = []
-    current = _cv_app_get(None)
+    # How RequestContext.push sets the contexts: one token for both when it pushes the app context too.
+    outer = _cv_contexts_get(None)
     app_ctx: AppContext | None = None
-    if current is None or current.app is not app:
+    if outer is None or outer[0].app is not app:
         app_ctx = pushed = _new(AppContext)
         pushed.app = app
-        pushed._cv_tokens = [_cv_app_set(pushed)]
         if not signals.request_path_quiet and signals.appcontext_pushed.receivers:
+            pushed._cv_tokens = [_cv_contexts_set((pushed, None if outer is None else outer[1]))]
             signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-    request_token = _cv_request_set(ctx)
+            frame = (pushed, ctx)
+            request_token = _cv_contexts_set(frame)
+        else:
+            frame = (pushed, ctx)
+            request_token = _cv_contexts_set(frame)
+            pushed._cv_tokens = [request_token]
+    else:
+        frame = (outer[0], ctx)
+        request_token = _cv_contexts_set(frame)
     ctx._cv_tokens = [(request_token, app_ctx)]
     error: BaseException | None = None
     try:
@@ -198,14 +200,14 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                                 and len(app_ctx._cv_tokens) == 1
                                 and "werkzeug.debug.preserve_context" not in environ
                                 and (ctx._unmade_request is not None or _closes_nothing(ctx.request))
-                                and _cv_request_get() is ctx
-                                and _cv_app_get() is app_ctx
+                                and _cv_contexts_get() is frame
                             ):
+                                # The app context's token is the first (or the only) one: resetting it undoes
+                                # both pushes.
                                 ctx._cv_tokens.pop()
-                                _cv_request_reset(request_token)
+                                _cv_contexts_reset(app_ctx._cv_tokens.pop())
                                 if ctx._unmade_request is None:
                                     environ["werkzeug.request"] = None
-                                _cv_app_reset(app_ctx._cv_tokens.pop())
                             return answer
                     if method != "HEAD":
                         plain = plain_body(app, ctx, environ, rv)
@@ -574,15 +576,19 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
                 if failure is None:
                     failure = e
     token, _ = ctx._cv_tokens.pop()
-    if _cv_request_get() is not ctx:
-        raise AssertionError(f"Popped wrong request context. ({_cv_request_get()!r} instead of {ctx!r})")
-    _cv_request_reset(token)
+    current = _cv_contexts_get()
+    if current[1] is not ctx:
+        raise AssertionError(f"Popped wrong request context. ({current[1]!r} instead of {ctx!r})")
+    if app_ctx is not None and current[0] is not app_ctx:
+        raise AssertionError(f"Popped wrong app context. ({current[0]!r} instead of {app_ctx!r})")
+    if app_ctx is None:
+        _cv_contexts_reset(token)
+    else:
+        # Nothing runs between the two pops here (no app teardown, no receivers), so one reset of the first
+        # token undoes both pushes.
+        _cv_contexts_reset(app_ctx._cv_tokens.pop())
     if ctx._unmade_request is None:
         ctx.request.environ["werkzeug.request"] = None
-    if app_ctx is not None:
-        if _cv_app_get() is not app_ctx:
-            raise AssertionError(f"Popped wrong app context. ({_cv_app_get()!r} instead of {app_ctx!r})")
-        _cv_app_reset(app_ctx._cv_tokens.pop())
     if failure is not None:
         raise failure
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json as _json
 import typing as t
 
-from ..globals import _cv_app_get, current_app
+from ..globals import _cv_contexts_get, current_app
 from .provider import DefaultJSONProvider, _default
 
 if t.TYPE_CHECKING:
@@ -22,7 +22,8 @@ def dumps(obj: t.Any, **kwargs: t.Any) -> str:
     .. versionchanged:: 2.2
         Calls ``current_app.json.dumps``.
     """
-    ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[0]
     if ctx is not None:
         text: str = ctx.app.json.dumps(obj, **kwargs)
         return text
@@ -32,7 +33,8 @@ def dumps(obj: t.Any, **kwargs: t.Any) -> str:
 
 def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
     """Serialize ``obj`` and write it to the text file ``fp``."""
-    ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[0]
     if ctx is not None:
         ctx.app.json.dump(obj, fp, **kwargs)
         return
@@ -42,7 +44,8 @@ def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
 
 def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
     """Deserialize JSON text with the current app's provider (:meth:`app.json.loads`)."""
-    ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[0]
     if ctx is not None:
         return ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
@@ -50,7 +53,8 @@ def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
 
 def load(fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
     """Read and deserialize the file ``fp``."""
-    ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[0]
     if ctx is not None:
         return ctx.app.json.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
@@ -65,7 +69,8 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     .. versionchanged:: 2.2
         Calls ``current_app.json.response``.
     """
-    ctx = _cv_app_get(None)
+    contexts = _cv_contexts_get(None)
+    ctx = None if contexts is None else contexts[0]
     if ctx is None:
         return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]  # raises the error
     app = ctx.app
