@@ -543,7 +543,8 @@ def _pop(app: Erlen, ctx: RequestContext, app_ctx: AppContext | None, error: Bas
     unmade = ctx._unmade_request
     request = None if unmade is not None else ctx.request
     rule = unmade[1] if unmade is not None else ctx.request.url_rule
-    plan = getattr(rule, "_erlen_plan", None) if rule is not None else None
+    # A request with no rule (404, 405) has the app's own teardown functions: the plan for no rule.
+    plan = getattr(rule, "_erlen_plan", None) if rule is not None else app._dispatch_plan(None, None)
     if (
         plan is None
         or plan.generation != app._plan_generation
