@@ -468,7 +468,8 @@ class Erlen(ASGIMixin, App):
 
     def full_dispatch_request(self) -> Response:
         """Run the before hooks and the view, handle what they raise, and finalize the response."""
-        self._got_first_request = True
+        if not self._got_first_request:  # PERF: __setattr__ is a Python call
+            self._got_first_request = True
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self, _async_wrapper=self.ensure_sync)

@@ -105,7 +105,8 @@ async def answer_error(app: Erlen, environ: dict[str, t.Any], error: Exception) 
 
 
 async def _full_dispatch(app: Erlen, ctx: RequestContext) -> Response:
-    app._got_first_request = True
+    if not app._got_first_request:  # PERF: Erlen.__setattr__ is a Python call
+        app._got_first_request = True
     try:
         if signals.request_started.receivers:
             signals.request_started.send(app, _async_wrapper=app.ensure_sync)

@@ -403,7 +403,8 @@ def _dispatch(app: Erlen, ctx: RequestContext, plan: DispatchPlan | None) -> t.A
 
     ``plan`` is the matched rule's plan as the caller found it (None without a rule).
     """
-    app._got_first_request = True
+    if not app._got_first_request:  # PERF: Erlen.__setattr__ is a Python call
+        app._got_first_request = True
     request = ctx.request
     rule = request.url_rule
     try:
