@@ -14,6 +14,7 @@ from werkzeug.test import EnvironBuilder
 
 import erlen
 from erlen import Erlen
+from erlen.asgi_testing import ASGIClient
 from erlen.sessions import SecureCookieSessionInterface
 
 
@@ -120,3 +121,46 @@ def test_class_settings_changed_before_the_first_request_take_effect() -> None:
 
     App.response_class = TaggedResponse
     assert ("X-Tagged", "yes") in call(app)[1]
+
+
+def test_settings_assigned_after_serving_started_apply_under_asgi() -> None:
+    class TaggedResponse(erlen.Response):
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Tagged"] = "yes"
+
+    opened: list[str] = []
+
+    class EagerInterface(SecureCookieSessionInterface):
+        def open_session(self, app: t.Any, request: t.Any) -> t.Any:
+            opened.append(request.path)
+            return super().open_session(app, request)
+
+    app = Erlen(__name__)
+    app.secret_key = "test"
+
+    @app.route("/")
+    async def hello() -> str:
+        return "Hello"
+
+    client = ASGIClient(app)
+    try:
+        first = client.get("/")
+        assert first.data == b"Hello" and "X-Tagged" not in first.headers
+        app.response_class = TaggedResponse
+        app.session_interface = EagerInterface()
+        second = client.get("/")
+        assert second.data == b"Hello" and second.headers["X-Tagged"] == "yes"
+        assert opened == ["/"]
+        inner = app.wsgi_app
+        seen: list[str] = []
+
+        def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
+            seen.append(environ["PATH_INFO"])
+            return inner(environ, start_response)
+
+        app.wsgi_app = middleware  # type: ignore[method-assign]
+        assert client.get("/").data == b"Hello"
+        assert seen == ["/"]
+    finally:
+        client.close()

@@ -83,6 +83,7 @@ class Erlen(ASGIMixin, App):
 
     # What the settings the WSGI path depends on imply; kept by erlen.wsgi.note_request_path_settings.
     _serve_inline: bool
+    _session_opens_lazily: bool
     _request_on_first_use: bool
     _stock_response: bool
 

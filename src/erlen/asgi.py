@@ -255,7 +255,7 @@ class ASGIMixin:
                 app._plan_generation,
                 len(app.view_functions),
                 len(app.error_handler_spec),
-                "wsgi_app" in app.__dict__,
+                app._serve_inline,
             ):
                 mode = self._dispatch_mode()
             if mode != _MODE_ASYNC:
@@ -301,7 +301,7 @@ class ASGIMixin:
             spooled = body is not None and "erlen.body_spooled" in environ
             try:
                 try:
-                    if not app.session_interface.open_lazily:
+                    if not app._session_opens_lazily:
                         ctx._open_session()
                     method = request.method
                     rule = _apply_match(app, ctx, request, match_plain(app, environ, method))
@@ -364,11 +364,10 @@ class ASGIMixin:
                                 and method != "HEAD"
                                 and (signals.request_path_quiet or not signals.request_finished.receivers)
                             ):
-                                response_class = app.response_class
-                                if rv_type is str and response_class is Response:
+                                if rv_type is str and app._stock_response:
                                     plain = rv.encode()
                                     type_pair = _HTML_PAIR
-                                elif response_class._direct:
+                                elif (response_class := app.response_class)._direct:
                                     content_type = None
                                     if rv_type is str or rv_type is bytes:
                                         content_type = response_class._default_content_type
@@ -521,7 +520,7 @@ class ASGIMixin:
             app._plan_generation,
             len(app.view_functions),
             len(app.error_handler_spec),
-            "wsgi_app" in app.__dict__,
+            app._serve_inline,
         )
         if key != self._asgi_mode_key:
             self._asgi_mode = _compute_mode(app)
@@ -569,7 +568,7 @@ def _websocket_over_http(error: WebsocketMismatch) -> tuple[str, int]:
 def _compute_mode(app: Erlen) -> int:
     from .app import Erlen as _Erlen
 
-    if "wsgi_app" in app.__dict__ or not app._inline_wsgi:
+    if not app._serve_inline:
         return _MODE_SYNC
     for name in _LIFECYCLE:
         if getattr(type(app), name) is not getattr(_Erlen, name):

@@ -61,16 +61,16 @@ def note_request_path_settings(app: Erlen) -> None:
 
     Called when the app is made, when it starts serving and whenever one of ``REQUEST_PATH_SETTINGS`` is assigned
     or deleted on it. ``_serve_inline``: the class keeps the lifecycle methods and nothing replaced ``wsgi_app``.
-    ``_request_on_first_use``: the request object may wait for first use (stock constructor, a session interface
-    that opens lazily). ``_stock_response``: answers are ``Response`` objects.
+    ``_session_opens_lazily``: the session interface's ``open_lazily``. ``_request_on_first_use``: the request
+    object may wait for first use (stock constructor, a session interface that opens lazily).
+    ``_stock_response``: answers are ``Response`` objects.
     # PERF: the settings are class attributes, which CPython 3.11 reads without its attribute cache (about 0.3k
     machine instructions each); the flags are instance attributes, read with it.
     """
     settings = app.__dict__
     settings["_serve_inline"] = type(app)._inline_wsgi and "wsgi_app" not in settings
-    settings["_request_on_first_use"] = (
-        app.request_class._made_on_first_use and app.session_interface.open_lazily
-    )
+    lazily = settings["_session_opens_lazily"] = app.session_interface.open_lazily
+    settings["_request_on_first_use"] = app.request_class._made_on_first_use and lazily
     settings["_stock_response"] = app.response_class is Response
 
 
@@ -138,7 +138,7 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
                 if request is None:
                     request = ctx.request = app.request_class(environ)
                     request.json_module = app.json
-                if not app.session_interface.open_lazily:
+                if not app._session_opens_lazily:
                     ctx._open_session()
                 rule = _apply_match(app, ctx, request, found) if plain_tried else _match(app, ctx)
                 view_args = request.view_args
