@@ -146,20 +146,6 @@ def test_replaced_view_function_is_called() -> None:
     assert call(app, "/")[2] == b"Replaced"
 
 
-def test_wrapped_wsgi_app_still_runs() -> None:
-    app = build(Erlen)
-    inner = app.wsgi_app
-    seen: list[str] = []
-
-    def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
-        seen.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-
-    app.wsgi_app = middleware  # type: ignore[method-assign]
-    assert call(app, "/")[2] == b"Hello"
-    assert seen == ["/"]
-
-
 def test_url_adapter_is_made_on_first_use_and_can_be_replaced() -> None:
     app = build(Erlen)
     with app.test_request_context("/users/3/x") as ctx:

@@ -18,6 +18,38 @@ from erlen.asgi_testing import ASGIClient
 from erlen.sessions import SecureCookieSessionInterface
 
 
+class TaggedResponse(erlen.Response):
+    """A response class that marks every response it makes."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers["X-Tagged"] = "yes"
+
+
+class EagerInterface(SecureCookieSessionInterface):
+    """A custom session interface (so opened at push, as in Flask) that records the paths it opened for."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+
+    def open_session(self, app: t.Any, request: t.Any) -> t.Any:
+        self.opened.append(request.path)
+        return super().open_session(app, request)
+
+
+def wrap_wsgi_app(app: Erlen) -> list[str]:
+    """Wrap ``app.wsgi_app`` in a middleware; returns the list of paths it saw."""
+    inner = app.wsgi_app
+    seen: list[str] = []
+
+    def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
+        seen.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    return seen
+
+
 def build() -> Erlen:
     app = Erlen(__name__)
     app.secret_key = "test"
@@ -40,17 +72,17 @@ def call(app: Erlen, path: str = "/") -> tuple[str, list[tuple[str, str]], bytes
     return seen["status"], seen["headers"], body
 
 
+def test_wsgi_app_wrapped_before_the_first_request_runs() -> None:
+    app = build()
+    seen = wrap_wsgi_app(app)
+    assert call(app)[2] == b"Hello"
+    assert seen == ["/"]
+
+
 def test_wsgi_app_assigned_after_serving_started_runs_and_deleting_it_restores_the_app() -> None:
     app = build()
     assert call(app)[2] == b"Hello"
-    inner = app.wsgi_app
-    seen: list[str] = []
-
-    def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
-        seen.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-
-    app.wsgi_app = middleware  # type: ignore[method-assign]
+    seen = wrap_wsgi_app(app)
     assert call(app)[2] == b"Hello"
     assert seen == ["/"]
     del app.wsgi_app
@@ -74,11 +106,6 @@ def test_request_class_assigned_after_serving_started_is_constructed() -> None:
 
 
 def test_response_class_assigned_after_serving_started_makes_the_response() -> None:
-    class TaggedResponse(erlen.Response):
-        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.headers["X-Tagged"] = "yes"
-
     app = build()
     assert ("X-Tagged", "yes") not in call(app)[1]
     app.response_class = TaggedResponse
@@ -90,26 +117,14 @@ def test_response_class_assigned_after_serving_started_makes_the_response() -> N
 
 
 def test_session_interface_assigned_after_serving_started_is_opened() -> None:
-    opened: list[str] = []
-
-    class EagerInterface(SecureCookieSessionInterface):
-        def open_session(self, app: t.Any, request: t.Any) -> t.Any:
-            opened.append(request.path)
-            return super().open_session(app, request)
-
     app = build()
     assert call(app)[2] == b"Hello"
-    app.session_interface = EagerInterface()
+    app.session_interface = interface = EagerInterface()
     assert call(app)[2] == b"Hello"
-    assert opened == ["/"]
+    assert interface.opened == ["/"]
 
 
 def test_class_settings_changed_before_the_first_request_take_effect() -> None:
-    class TaggedResponse(erlen.Response):
-        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.headers["X-Tagged"] = "yes"
-
     class App(Erlen):
         pass
 
@@ -124,18 +139,6 @@ def test_class_settings_changed_before_the_first_request_take_effect() -> None:
 
 
 def test_settings_assigned_after_serving_started_apply_under_asgi() -> None:
-    class TaggedResponse(erlen.Response):
-        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.headers["X-Tagged"] = "yes"
-
-    opened: list[str] = []
-
-    class EagerInterface(SecureCookieSessionInterface):
-        def open_session(self, app: t.Any, request: t.Any) -> t.Any:
-            opened.append(request.path)
-            return super().open_session(app, request)
-
     app = Erlen(__name__)
     app.secret_key = "test"
 
@@ -148,18 +151,11 @@ def test_settings_assigned_after_serving_started_apply_under_asgi() -> None:
         first = client.get("/")
         assert first.data == b"Hello" and "X-Tagged" not in first.headers
         app.response_class = TaggedResponse
-        app.session_interface = EagerInterface()
+        app.session_interface = interface = EagerInterface()
         second = client.get("/")
         assert second.data == b"Hello" and second.headers["X-Tagged"] == "yes"
-        assert opened == ["/"]
-        inner = app.wsgi_app
-        seen: list[str] = []
-
-        def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
-            seen.append(environ["PATH_INFO"])
-            return inner(environ, start_response)
-
-        app.wsgi_app = middleware  # type: ignore[method-assign]
+        assert interface.opened == ["/"]
+        seen = wrap_wsgi_app(app)
         assert client.get("/").data == b"Hello"
         assert seen == ["/"]
     finally:
