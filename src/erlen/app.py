@@ -662,8 +662,7 @@ class Erlen(ASGIMixin, App):
             raise e
         self.log_exception(exc_info)
         server_error: t.Any = InternalServerError(original_exception=e)
-        contexts = _cv_contexts_get(None)
-        ctx = None if contexts is None else contexts[1]
+        ctx = _cv_request_get(None)
         handler = self._find_error_handler(server_error, ctx.request.blueprints if ctx is not None else [])
         if handler is not None:
             server_error = self.ensure_sync(handler)(server_error)

@@ -5,7 +5,7 @@ How this works: both contexts live in one ContextVar as an (app context, request
 pushed more than once (nested ``with`` blocks); teardown runs when the outermost push is popped. A request
 context pushes an application context for its app when none is active for that app; when no
 ``appcontext_pushed`` receiver has to see the app context on its own, both are set with one token (see
-``RequestContext.pop`` for how that pair is taken apart). The session of the default
+``reset_request_context`` for how that pair is taken apart). The session of the default
 session interface is opened on first access, not at push, so a view that never touches it never parses the
 cookie.
 """
@@ -74,8 +74,7 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        contexts = _cv_contexts_get(None)
-        ctx = None if contexts is None else contexts[0]
+        ctx = _cv_app_get(None)
         if ctx is not None:
             return f"<{_brand.package_name}.g of '{ctx.app.name}'>"
         return object.__repr__(self)
@@ -95,8 +94,7 @@ def after_this_request(f: F) -> F:
 
 def copy_current_request_context(f: F) -> F:
     """Wrap ``f`` so it runs inside a copy of the current request context (for greenlets and threads)."""
-    contexts = _cv_contexts_get(None)
-    ctx = None if contexts is None else contexts[1]
+    ctx = _cv_request_get(None)
     if ctx is None:
         raise RuntimeError(
             "'copy_current_request_context' can only be used when a request context is active, such as in a"

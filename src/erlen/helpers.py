@@ -11,7 +11,7 @@ from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.utils import redirect as _wz_redirect
 
 from . import _brand, signals
-from .globals import _cv_app_get, _cv_contexts_get, current_app, request_ctx, session
+from .globals import _cv_app_get, _cv_contexts_get, _cv_request_get, current_app, request_ctx, session
 from .sansio.app import get_debug_flag
 from .sansio.scaffold import find_package, get_root_path
 
@@ -61,8 +61,7 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
         return update_wrapper(decorator, generator_or_function)
 
     def generator() -> t.Iterator[t.Any]:
-        contexts = _cv_contexts_get(None)
-        req_ctx = None if contexts is None else contexts[1]
+        req_ctx = _cv_request_get(None)
         if req_ctx is None:
             raise RuntimeError(
                 "'stream_with_context' can only be used when a request context is active, such as in a view"

@@ -8,7 +8,7 @@ import typing as t
 
 from werkzeug.local import LocalProxy
 
-from .globals import _cv_contexts_get
+from .globals import _cv_request_get
 
 if t.TYPE_CHECKING:
     from .sansio.app import App
@@ -16,8 +16,7 @@ if t.TYPE_CHECKING:
 
 def _current_errors_stream() -> t.TextIO:
     """``wsgi.errors`` of the active request, so log lines land where the server collects errors."""
-    contexts = _cv_contexts_get(None)
-    ctx = None if contexts is None else contexts[1]
+    ctx = _cv_request_get(None)
     if ctx is not None:
         return ctx.request.environ["wsgi.errors"]  # type: ignore[no-any-return]
     return sys.stderr

@@ -14,7 +14,7 @@ import collections.abc as cabc
 import typing as t
 from dataclasses import dataclass
 
-from .globals import _cv_contexts_get
+from .globals import _cv_app_get
 from .wrappers import Response
 
 
@@ -80,8 +80,7 @@ def sse_response(
         body = _async_events(events, keep_alive)
     else:
         body = (encode_event(item) for item in events)
-    contexts = _cv_contexts_get(None)
-    app_ctx = None if contexts is None else contexts[0]
+    app_ctx = _cv_app_get(None)
     response_class: type[Response] = app_ctx.app.response_class if app_ctx is not None else Response
     if isinstance(body, cabc.AsyncIterator):
         from .streaming import AsyncBody

@@ -27,7 +27,7 @@ from werkzeug.wsgi import _get_server
 from . import json
 from ._lazy import first_use
 from .body_stream import DEFAULT_CHUNK_SIZE, iter_body
-from .globals import _cv_contexts_get
+from .globals import _cv_app_get, _cv_contexts_get
 from .json.provider import DefaultJSONProvider
 from .request_body import (
     EAGER_BODY_SIZE,
@@ -379,8 +379,7 @@ class Request(RequestBase):
         try:
             return super().on_json_loading_failed(e)
         except BadRequest as ebr:
-            contexts = _cv_contexts_get(None)
-            ctx = None if contexts is None else contexts[0]
+            ctx = _cv_app_get(None)
             if ctx is not None and ctx.app.debug:
                 raise
             raise BadRequest() from ebr
@@ -604,8 +603,7 @@ class Response(ResponseBase):
         in debug mode the developer gets the traceback instead.
         """
         super().set_cookie(key, value, *args, **kwargs)
-        contexts = _cv_contexts_get(None)
-        ctx = None if contexts is None else contexts[0]
+        ctx = _cv_app_get(None)
         if ctx is None or not ctx.app.debug:
             return
         limit = self.max_cookie_size
@@ -619,8 +617,7 @@ class Response(ResponseBase):
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """The app's MAX_COOKIE_SIZE when an app context is active, else Werkzeug's default."""
-        contexts = _cv_contexts_get(None)
-        ctx = None if contexts is None else contexts[0]
+        ctx = _cv_app_get(None)
         if ctx is not None:
             return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
         return super().max_cookie_size

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json as _json
 import typing as t
 
-from ..globals import _cv_contexts_get, current_app
+from ..globals import _cv_app_get, _cv_contexts_get, current_app
 from .provider import DefaultJSONProvider, _default
 
 if t.TYPE_CHECKING:
@@ -33,8 +33,7 @@ def dumps(obj: t.Any, **kwargs: t.Any) -> str:
 
 def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
     """Serialize ``obj`` and write it to the text file ``fp``."""
-    contexts = _cv_contexts_get(None)
-    ctx = None if contexts is None else contexts[0]
+    ctx = _cv_app_get(None)
     if ctx is not None:
         ctx.app.json.dump(obj, fp, **kwargs)
         return
@@ -53,8 +52,7 @@ def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
 
 def load(fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
     """Read and deserialize the file ``fp``."""
-    contexts = _cv_contexts_get(None)
-    ctx = None if contexts is None else contexts[0]
+    ctx = _cv_app_get(None)
     if ctx is not None:
         return ctx.app.json.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
