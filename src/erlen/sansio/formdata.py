@@ -16,9 +16,9 @@ import typing as t
 import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" codec error handler used below)
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
-_HEX_DIGITS = "0123456789abcdefABCDEF"
-#: Every two-character hex escape body (any case) and the byte it stands for.
-_HEX_BYTES = {(a + b).encode(): bytes((int(a + b, 16),)) for a in _HEX_DIGITS for b in _HEX_DIGITS}
+#: The byte values of hex digits, either case. (A table of all 484 escapes would cost 50 KiB of every process for
+#: what only malformed input reaches.)
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
 #: Storage classes whose constructor is known to group ``(key, value)`` pairs into a dict of lists.
 _PLAIN_STORAGE = (ImmutableMultiDict, MultiDict)
@@ -33,13 +33,12 @@ def _unescape_slowly(part: str) -> bytes:
     pieces = part.encode().split(b"%")
     out = [pieces[0]]
     for piece in pieces[1:]:
-        byte = _HEX_BYTES.get(piece[:2])
-        if byte is None:
+        if len(piece) >= 2 and piece[0] in _HEX_DIGITS and piece[1] in _HEX_DIGITS:
+            out.append(bytes((int(piece[:2], 16),)))
+            out.append(piece[2:])
+        else:
             out.append(b"%")
             out.append(piece)
-        else:
-            out.append(byte)
-            out.append(piece[2:])
     return b"".join(out)
 
 
