@@ -284,6 +284,7 @@ class ASGIMixin:
                 app_ctx = pushed = _new(AppContext)
                 pushed.app = app
                 if not signals.request_path_quiet and signals.appcontext_pushed.receivers:
+                    # Its receivers see the app context on its own, as in Flask: two sets.
                     pushed._cv_tokens = app_tokens = [
                         _cv_contexts_set((pushed, None if outer is None else outer[1]))
                     ]

@@ -301,17 +301,15 @@ class RequestContext:
         """Make this the current request context, pushing an app context for its app if needed."""
         frame = _cv_contexts_get(None)
         app_ctx: AppContext | None = None if frame is None else frame[0]
+        pushed: AppContext | None = None
         if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = self.app.app_context()
+            app_ctx = pushed = self.app.app_context()
             if signals.appcontext_pushed.receivers:
-                app_ctx.push()  # its receivers see the app context on its own, as in Flask
-                token = _cv_contexts_set((app_ctx, self))
-            else:
-                token = _cv_contexts_set((app_ctx, self))
-                app_ctx._cv_tokens.append(token)
-            self._cv_tokens.append((token, app_ctx))
-        else:
-            self._cv_tokens.append((_cv_contexts_set((app_ctx, self)), None))
+                pushed.push()  # its receivers see the app context on its own, as in Flask
+        token = _cv_contexts_set((app_ctx, self))
+        if pushed is not None and not pushed._cv_tokens:
+            pushed._cv_tokens.append(token)  # set together: one token for both
+        self._cv_tokens.append((token, pushed))
         if self._opened_session is None and not self.app.session_interface.open_lazily:
             self._open_session()
         if self.url_adapter is not None:

@@ -87,6 +87,7 @@ class ContextView:
     def __init__(self, name: str, index: int, unbound_message: str) -> None:
         self.name = name
         self._index = index
+        self._get = _cv_app_get if index == 0 else _cv_request_get
         self._unbound_message = unbound_message
 
     def __call__(self) -> t.Any:
@@ -96,7 +97,7 @@ class ContextView:
             raise RuntimeError(self._unbound_message) from None
 
     def get(self, default: t.Any = _MISSING) -> t.Any:
-        return (_cv_app_get if self._index == 0 else _cv_request_get)(default)
+        return self._get(default)
 
     def set(self, value: t.Any) -> Token[tuple[AppContext, RequestContext | None]]:
         frame = _cv_contexts_get(None)

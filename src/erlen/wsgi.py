@@ -59,7 +59,7 @@ REQUEST_PATH_SETTINGS = frozenset(("wsgi_app", "request_class", "response_class"
 def note_request_path_settings(app: Erlen) -> None:
     """Note on ``app`` what its settings imply for the inline path.
 
-    Called when the app is made, when it starts serving and whenever one of ``REQUEST_PATH_SETTINGS`` is assigned
+    Called when the app is made, when it starts serving WSGI and whenever one of ``REQUEST_PATH_SETTINGS`` is assigned
     or deleted on it. ``_serve_inline``: the class keeps the lifecycle methods and nothing replaced ``wsgi_app``.
     ``_session_opens_lazily``: the session interface's ``open_lazily``. ``_request_on_first_use``: the request
     object may wait for first use (stock constructor, a session interface that opens lazily).
@@ -105,13 +105,13 @@ def run_inline(app: Erlen, environ: WSGIEnvironment, start_response: StartRespon
     if outer is None or outer[0].app is not app:
         app_ctx = pushed = _new(AppContext)
         pushed.app = app
+        frame = (pushed, ctx)
         if not signals.request_path_quiet and signals.appcontext_pushed.receivers:
+            # Its receivers see the app context on its own, as in Flask: two sets.
             pushed._cv_tokens = [_cv_contexts_set((pushed, None if outer is None else outer[1]))]
             signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
-            frame = (pushed, ctx)
             request_token = _cv_contexts_set(frame)
         else:
-            frame = (pushed, ctx)
             request_token = _cv_contexts_set(frame)
             pushed._cv_tokens = [request_token]
     else:
