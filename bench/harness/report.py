@@ -211,7 +211,8 @@ def memory_section(figures: dict[str, MemoryFigure | None]) -> Section:
             )
     lines = [
         "RSS (MiB) of a fresh interpreter after importing the framework and building the main benchmark app, "
-        "and after it served one hello request; median of 3 processes.",
+        "and after it served one hello request; median of 3 processes, each running from bytecode (a private "
+        "cache filled by one unmeasured process first, see harness/memory.py).",
         "",
         *_table(["process", "after import + build", "after first request", "modules loaded"], rows),
         "",
