@@ -23,7 +23,14 @@ from werkzeug.wrappers import Response as BaseResponse
 from . import _brand, signals
 from .asgi import ASGIMixin
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .globals import _cv_app_get, _cv_contexts_get, _cv_request_get
+from .globals import (
+    _NO_CONTEXTS,
+    _cv_app_get,
+    _cv_contexts_get,
+    _cv_request_get,
+    _no_req_msg,
+    _require_request_ctx,
+)
 from .sansio.app import App, DispatchPlan
 from .sansio.scaffold import _sentinel
 from .sansio.urlbuild import build_internal_path
@@ -487,7 +494,11 @@ class Erlen(ASGIMixin, App):
 
     def preprocess_request(self) -> t.Any:
         """Run url_value_preprocessors then before_request hooks; a non-None hook result ends dispatch."""
-        ctx: RequestContext = _cv_contexts_get()[1]  # type: ignore[assignment]
+        # PERF: the request-context check is written out here, in dispatch_request and in the two handle_*
+        # methods, which every 404 passes through; the other methods call _require_request_ctx.
+        ctx = _cv_contexts_get(_NO_CONTEXTS)[1]
+        if ctx is None:
+            raise RuntimeError(_no_req_msg)
         plan = self._current_plan(ctx)
         request = ctx.request
         if plan.url_value_preprocessors:
@@ -501,7 +512,10 @@ class Erlen(ASGIMixin, App):
 
     def dispatch_request(self) -> t.Any:
         """Call the matched view (or answer OPTIONS / raise the routing error); returns its raw return value."""
-        request = _cv_contexts_get()[1].request  # type: ignore[union-attr]
+        ctx = _cv_contexts_get(_NO_CONTEXTS)[1]
+        if ctx is None:
+            raise RuntimeError(_no_req_msg)
+        request = ctx.request
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
         rule: Rule = request.url_rule  # type: ignore[assignment]
@@ -526,7 +540,7 @@ class Erlen(ASGIMixin, App):
 
     def make_default_options_response(self) -> Response:
         """The automatic OPTIONS answer: an empty response with Allow."""
-        adapter = _cv_contexts_get()[1].url_adapter  # type: ignore[union-attr]
+        adapter = _require_request_ctx().url_adapter
         methods = adapter.allowed_methods()  # type: ignore[union-attr]
         rv = self.response_class()
         rv.allow.update(methods)
@@ -547,7 +561,7 @@ class Erlen(ASGIMixin, App):
 
     def process_response(self, response: Response) -> Response:
         """Run after_this_request functions and after_request hooks, then save the session."""
-        ctx: RequestContext = _cv_contexts_get()[1]  # type: ignore[assignment]
+        ctx = _require_request_ctx()
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
         for func in self._current_plan(ctx).after_request:
@@ -585,7 +599,7 @@ class Erlen(ASGIMixin, App):
                     " (body, status, headers), (body, status), or (body, headers)."
                 )
         if rv is None:
-            endpoint = _cv_contexts_get()[1].request.endpoint  # type: ignore[union-attr]
+            endpoint = _require_request_ctx().request.endpoint
             raise TypeError(
                 f"The view function for {endpoint!r} did not return a valid response. The function either"
                 " returned None or ended without a return statement."
@@ -599,7 +613,7 @@ class Erlen(ASGIMixin, App):
                 rv = self.json.response(rv)
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
-                    rv = response_class.force_type(rv, _cv_contexts_get()[1].request.environ)  # type: ignore[union-attr]
+                    rv = response_class.force_type(rv, _require_request_ctx().request.environ)
                 except TypeError as e:
                     raise TypeError(
                         f"{e}\nThe view function did not return a valid response. The return type must be a"
@@ -632,7 +646,10 @@ class Erlen(ASGIMixin, App):
         """The registered handler's result for an HTTP error, or the error itself as the response."""
         if e.code is None or isinstance(e, RoutingException):
             return e
-        handler = self._find_error_handler(e, _cv_contexts_get()[1].request.blueprints)  # type: ignore[union-attr]
+        ctx = _cv_contexts_get(_NO_CONTEXTS)[1]
+        if ctx is None:
+            raise RuntimeError(_no_req_msg)
+        handler = self._find_error_handler(e, ctx.request.blueprints)
         if handler is None:
             return e
         return self.ensure_sync(handler)(e)
@@ -643,7 +660,10 @@ class Erlen(ASGIMixin, App):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)
-        handler = self._find_error_handler(e, _cv_contexts_get()[1].request.blueprints)  # type: ignore[union-attr]
+        ctx = _cv_contexts_get(_NO_CONTEXTS)[1]
+        if ctx is None:
+            raise RuntimeError(_no_req_msg)
+        handler = self._find_error_handler(e, ctx.request.blueprints)
         if handler is None:
             raise
         return self.ensure_sync(handler)(e)
@@ -673,7 +693,7 @@ class Erlen(ASGIMixin, App):
         exc_info: tuple[type, BaseException, t.Any] | tuple[None, None, None],
     ) -> None:
         """Log an unhandled exception through ``app.logger``."""
-        request = _cv_contexts_get()[1].request  # type: ignore[union-attr]
+        request = _require_request_ctx().request
         self.logger.error(f"Exception on {request.path} [{request.method}]", exc_info=exc_info)
 
     # -- teardown -----------------------------------------------------------------------------------------------
@@ -682,7 +702,7 @@ class Erlen(ASGIMixin, App):
         """Run the teardown_request functions; all of them run even when one raises (the first error is re-raised)."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        ctx: RequestContext = _cv_contexts_get()[1]  # type: ignore[assignment]
+        ctx = _require_request_ctx()
         funcs = self._dispatch_plan(ctx.request.url_rule, ctx.request.blueprint).teardown_request
         failure = _run_all(funcs, exc, self._sync_caller)
         if signals.request_tearing_down.receivers:

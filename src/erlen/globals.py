@@ -75,6 +75,19 @@ def _cv_request_get(default: t.Any = _MISSING) -> t.Any:
     return frame[1]
 
 
+#: ``_cv_contexts_get(_NO_CONTEXTS)[1]`` is None outside a request, in no context as in an app context alone.
+_NO_CONTEXTS: tuple[None, None] = (None, None)
+
+
+def _require_request_ctx() -> RequestContext:
+    """The current request context, or Flask's RuntimeError outside one: for the methods only a request may call
+    (``preprocess_request``, ``log_exception``...), where Flask reads the ``request`` proxy."""
+    frame = _cv_contexts_get(None)
+    if frame is None or frame[1] is None:
+        raise RuntimeError(_no_req_msg)
+    return frame[1]
+
+
 class ContextView:
     """One half of ``_cv_contexts`` with a ContextVar's ``get``, ``set`` and ``reset``.
 

@@ -11,7 +11,15 @@ from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.utils import redirect as _wz_redirect
 
 from . import _brand, signals
-from .globals import _cv_app_get, _cv_contexts_get, _cv_request_get, current_app, request_ctx, session
+from .globals import (
+    _cv_app_get,
+    _cv_contexts_get,
+    _cv_request_get,
+    _require_request_ctx,
+    current_app,
+    request_ctx,
+    session,
+)
 from .sansio.app import get_debug_flag
 from .sansio.scaffold import find_package, get_root_path
 
@@ -167,11 +175,12 @@ def get_flashed_messages(
 
 
 def _send_file_kwargs(**kwargs: t.Any) -> dict[str, t.Any]:
+    environ = _require_request_ctx().request.environ  # first, so that outside a request the error says so
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if kwargs.get("max_age") is None:
         kwargs["max_age"] = app.get_send_file_max_age
     kwargs.update(
-        environ=_cv_contexts_get()[1].request.environ,  # type: ignore[union-attr]
+        environ=environ,
         use_x_sendfile=app.config["USE_X_SENDFILE"],
         response_class=app.response_class,
         _root_path=app.root_path,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from werkzeug.exceptions import MethodNotAllowed
 
 from . import typing as ft
-from .globals import _cv_contexts_get
+from .globals import _cv_contexts_get, _no_app_msg, _require_request_ctx
 
 #: The method names :class:`MethodView` picks up on its own, as Flask does. Other verbs (``PROPFIND``...)
 #: are served when they are listed in ``methods`` explicitly.
@@ -30,7 +30,10 @@ http_method_funcs: frozenset[str] = frozenset(
 def _run(handler: Callable[..., t.Any], kwargs: dict[str, t.Any]) -> ft.ResponseReturnValue:
     """Call ``handler`` through the app's ``ensure_sync``, so ``async def`` handlers work under WSGI too."""
     # PERF: the ContextVar is read directly instead of through the ``current_app`` proxy.
-    result: ft.ResponseReturnValue = _cv_contexts_get()[0].app.ensure_sync(handler)(**kwargs)
+    frame = _cv_contexts_get(None)
+    if frame is None:
+        raise RuntimeError(_no_app_msg)
+    result: ft.ResponseReturnValue = frame[0].app.ensure_sync(handler)(**kwargs)
     return result
 
 
@@ -162,7 +165,7 @@ class MethodView(View):
 
     def dispatch_request(self, **kwargs: t.Any) -> ft.ResponseReturnValue:
         """Call the handler for the request's verb with the URL variables."""
-        verb = _cv_contexts_get()[1].request.method  # type: ignore[union-attr]
+        verb = _require_request_ctx().request.method
         for handler_name in self._verb_handlers.get(verb, ()):
             # Looked up on the instance, so handlers set in ``__init__`` work; names come from the table only.
             handler = getattr(self, handler_name, None)
