@@ -183,3 +183,98 @@ def make_caching_app() -> tuple[Flask, t.Any, dict[str, int]]:
         return str(square(x))
 
     return app, cache, calls
+
+
+def make_restful_app() -> Flask:
+    from flask import abort
+    from flask_restful import Api, Resource, reqparse
+    from flask_restful import abort as restful_abort
+
+    app = Flask(__name__)
+    api = Api(app)
+
+    class Thing(Resource):
+        def get(self, thing_id: int) -> t.Any:
+            if thing_id == 0:
+                restful_abort(404, message="thing 0 is missing")
+            if thing_id == 1:
+                raise ValueError("boom")
+            if thing_id == 2:
+                abort(403)
+            return {"id": thing_id}
+
+        def put(self, thing_id: int) -> t.Any:
+            parser = reqparse.RequestParser()
+            parser.add_argument("count", type=int, required=True, location="json")
+            return {"id": thing_id, "count": parser.parse_args()["count"]}, 201
+
+    api.add_resource(Thing, "/things/<int:thing_id>")
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    return app
+
+
+def make_server_session_app() -> tuple[Flask, t.Any]:
+    from cachelib import SimpleCache
+    from flask import session
+    from flask_session import Session
+
+    store = SimpleCache()
+    app = Flask(__name__)
+    app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=store)
+    Session(app)
+
+    @app.route("/count")
+    def count() -> str:
+        session["count"] = session.get("count", 0) + 1
+        return str(session["count"])
+
+    return app, store
+
+
+def make_migrate_app(database: str) -> Flask:
+    from flask_migrate import Migrate
+    from flask_sqlalchemy import SQLAlchemy
+
+    app = Flask(__name__)
+    app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
+    db = SQLAlchemy(app)
+    Migrate(app, db)
+
+    class Book(db.Model):  # type: ignore[name-defined,misc]
+        id = db.Column(db.Integer, primary_key=True)
+        title = db.Column(db.String(80))
+
+    return app
+
+
+def make_jwt_limiter_app() -> Flask:
+    from flask_jwt_extended import JWTManager, create_access_token, get_jwt_identity, jwt_required
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    app = Flask(__name__)
+    app.config.update(
+        JWT_SECRET_KEY="j" * 32, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_HEADERS_ENABLED=True
+    )
+    JWTManager(app)
+    limiter = Limiter(get_remote_address, app=app)
+
+    @app.route("/token/<name>")
+    def token(name: str) -> t.Any:
+        return {"token": create_access_token(identity=name)}
+
+    @app.route("/whoami")
+    @jwt_required()
+    def whoami() -> t.Any:
+        return {"who": get_jwt_identity()}
+
+    @app.route("/limited")
+    @limiter.limit("2/minute")
+    def limited() -> str:
+        return "ok"
+
+    return app

@@ -187,3 +187,96 @@ def test_flask_caching() -> None:
             assert asgi.get("/page").text == "render 4"
         """
     )
+
+
+def test_flask_restful() -> None:
+    # Flask-RESTful replaces the app's handle_exception and handle_user_exception on the instance.
+    check(
+        """
+        from extension_apps import make_restful_app
+        app = make_restful_app()
+        client = app.test_client()
+        assert client.get("/things/5").json == {"id": 5}
+        response = client.get("/things/0")
+        assert response.status_code == 404 and response.json == {"message": "thing 0 is missing"}, response.text
+        app.logger.disabled = True
+        response = client.get("/things/1")
+        assert response.status_code == 500 and response.json == {"message": "Internal Server Error"}, response.text
+        response = client.get("/things/2")
+        assert response.status_code == 403 and response.json["message"].startswith("You don't have the permission")
+        response = client.put("/things/3", json={"count": "x"})
+        assert response.status_code == 400 and "count" in response.json["message"], response.text
+        response = client.put("/things/3", json={"count": 4})
+        assert response.status_code == 201 and response.json == {"id": 3, "count": 4}, response.text
+        response = client.post("/things/3")
+        assert response.status_code == 405 and "message" in response.json, response.text
+        assert {"GET", "PUT"} <= set(response.headers["Allow"].split(", "))
+        # Routes outside the API keep the app's own answers.
+        assert client.get("/plain").text == "plain"
+        assert client.get("/nothing").mimetype == "text/html"
+        with ASGIClient(app) as asgi:
+            assert asgi.get("/things/0").json == {"message": "thing 0 is missing"}
+            assert asgi.get("/things/5").json == {"id": 5}
+        """
+    )
+
+
+def test_flask_session_server_side() -> None:
+    check(
+        """
+        from extension_apps import make_server_session_app
+        app, store = make_server_session_app()
+        client = app.test_client()
+        assert [client.get("/count").text for _ in range(3)] == ["1", "2", "3"]
+        session_id = client.get_cookie("session").value
+        assert store.get("session:" + session_id) is not None, "the data is in the server-side store"
+        store.clear()
+        assert client.get("/count").text == "1"
+        with ASGIClient(app) as asgi:
+            cookie = asgi.get("/count").headers["Set-Cookie"].split(";")[0]
+            assert asgi.get("/count", headers={"cookie": cookie}).text == "2"
+        """
+    )
+
+
+def test_flask_migrate_commands(tmp_path: Path) -> None:
+    check(
+        f"""
+        import sqlite3
+        from extension_apps import make_migrate_app
+        database, migrations = {str(tmp_path / "app.db")!r}, {str(tmp_path / "migrations")!r}
+        runner = make_migrate_app(database).test_cli_runner()
+        for args in (["db", "init", "-d", migrations], ["db", "migrate", "-d", migrations, "-m", "books"],
+                     ["db", "upgrade", "-d", migrations]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 0, (args, result.output, result.exception)
+        tables = {{name for (name,) in sqlite3.connect(database).execute("select name from sqlite_master")}}
+        assert {{"book", "alembic_version"}} <= tables, tables
+        result = runner.invoke(args=["db", "downgrade", "base", "-d", migrations])
+        assert result.exit_code == 0, (result.output, result.exception)
+        tables = {{name for (name,) in sqlite3.connect(database).execute("select name from sqlite_master")}}
+        assert "book" not in tables, tables
+        """
+    )
+
+
+def test_flask_jwt_extended_and_limiter() -> None:
+    check(
+        """
+        from extension_apps import make_jwt_limiter_app
+        app = make_jwt_limiter_app()
+        client = app.test_client()
+        response = client.get("/whoami")
+        assert response.status_code == 401 and response.json == {"msg": "Missing Authorization Header"}
+        token = client.get("/token/bob").json["token"]
+        assert client.get("/whoami", headers={"Authorization": f"Bearer {token}"}).json == {"who": "bob"}
+        response = client.get("/whoami", headers={"Authorization": "Bearer not.a.token"})
+        assert response.status_code == 422, response.status_code
+        statuses = [client.get("/limited") for _ in range(3)]
+        assert [r.status_code for r in statuses] == [200, 200, 429]
+        assert statuses[0].headers["X-RateLimit-Limit"] == "2" and statuses[1].headers["X-RateLimit-Remaining"] == "0"
+        with ASGIClient(app) as asgi:
+            assert asgi.get("/whoami", headers={"authorization": f"Bearer {token}"}).json == {"who": "bob"}
+            assert asgi.get("/limited").status_code == 429
+        """
+    )
