@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
+import pytest
 from werkzeug.test import EnvironBuilder
 
 import erlen
@@ -136,6 +137,38 @@ def test_class_settings_changed_before_the_first_request_take_effect() -> None:
 
     App.response_class = TaggedResponse
     assert ("X-Tagged", "yes") in call(app)[1]
+
+
+@pytest.mark.parametrize("lifespan", [False, True])
+@pytest.mark.parametrize("view_kind", ["sync", "async"])
+def test_class_settings_changed_before_the_first_asgi_request_take_effect(
+    lifespan: bool, view_kind: str
+) -> None:
+    class App(Erlen):
+        pass
+
+    app = App(__name__)
+    if view_kind == "async":
+
+        @app.route("/")
+        async def hello() -> str:
+            return "Hello"
+
+    else:
+
+        @app.route("/")
+        def hello_sync() -> str:
+            return "Hello"
+
+    client = ASGIClient(app, lifespan=lifespan)
+    try:
+        if lifespan:
+            assert client.startup()["type"] == "lifespan.startup.complete"
+        App.response_class = TaggedResponse
+        response = client.get("/")
+        assert response.data == b"Hello" and response.headers["X-Tagged"] == "yes"
+    finally:
+        client.close()
 
 
 def test_settings_assigned_after_serving_started_apply_under_asgi() -> None:

@@ -517,6 +517,9 @@ class ASGIMixin:
     def _dispatch_mode(self) -> int:
         """Which pipeline serves HTTP under ASGI; recomputed only when routes or hooks change."""
         app: Erlen = self  # type: ignore[assignment]
+        if self._asgi_mode_key is None:
+            # The first HTTP request: as under WSGI, a class attribute may have changed since the app was made.
+            note_request_path_settings(app)
         key = (
             app._plan_generation,
             len(app.view_functions),

@@ -59,7 +59,7 @@ REQUEST_PATH_SETTINGS = frozenset(("wsgi_app", "request_class", "response_class"
 def note_request_path_settings(app: Erlen) -> None:
     """Note on ``app`` what its settings imply for the inline path.
 
-    Called when the app is made, when it starts serving WSGI and whenever one of ``REQUEST_PATH_SETTINGS`` is assigned
+    Called when the app is made, when it starts serving (its first WSGI or ASGI request) and whenever one of ``REQUEST_PATH_SETTINGS`` is assigned
     or deleted on it. ``_serve_inline``: the class keeps the lifecycle methods and nothing replaced ``wsgi_app``.
     ``_session_opens_lazily``: the session interface's ``open_lazily``. ``_request_on_first_use``: the request
     object may wait for first use (stock constructor, a session interface that opens lazily).
