@@ -278,3 +278,63 @@ def make_jwt_limiter_app() -> Flask:
         return "ok"
 
     return app
+
+
+def make_admin_app() -> tuple[Flask, t.Any, t.Any]:
+    from flask_admin import Admin
+    from flask_admin.contrib.sqla import ModelView
+    from flask_babel import Babel
+    from flask_sqlalchemy import SQLAlchemy
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="admin key", SQLALCHEMY_DATABASE_URI="sqlite://")
+    Babel(app)
+    db = SQLAlchemy(app)
+
+    class Book(db.Model):  # type: ignore[name-defined,misc]
+        id = db.Column(db.Integer, primary_key=True)
+        title = db.Column(db.String(50), nullable=False)
+
+    with app.app_context():
+        db.create_all()
+        db.session.add(Book(title="Dune"))
+        db.session.commit()
+    admin = Admin(app, name="Library")
+    admin.add_view(ModelView(Book, db.session))
+    return app, db, Book
+
+
+def make_web_security_app() -> Flask:
+    import datetime
+
+    from flask_babel import Babel, format_datetime, gettext
+    from flask_compress import Compress
+    from flask_httpauth import HTTPBasicAuth
+    from flask_talisman import Talisman
+
+    app = Flask(__name__)
+    app.config.update(COMPRESS_MIN_SIZE=100)
+    Babel(app, locale_selector=lambda: request.args.get("lang", "en"))
+    Compress(app)
+    Talisman(app, force_https=False, content_security_policy={"default-src": "'self'"})
+    auth = HTTPBasicAuth()
+
+    @auth.verify_password
+    def verify(username: str, password: str) -> str | None:
+        return username if (username, password) == ("ann", "secret") else None
+
+    @app.route("/private")
+    @auth.login_required
+    def private() -> str:
+        return f"hello {auth.current_user()}"
+
+    @app.route("/big")
+    def big() -> str:
+        return "erlen " * 1000
+
+    @app.route("/when")
+    def when() -> str:
+        # No catalogue is shipped, so gettext gives the text back; the locale still picks the date format.
+        return f"{gettext('Date')}: {format_datetime(datetime.datetime(2020, 1, 2, 3, 4, 5), 'medium')}"
+
+    return app

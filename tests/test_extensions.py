@@ -280,3 +280,58 @@ def test_flask_jwt_extended_and_limiter() -> None:
             assert asgi.get("/limited").status_code == 429
         """
     )
+
+
+def test_flask_admin() -> None:
+    # Blueprints with their own templates and static folder, WTForms forms, Flask-Babel in templates.
+    check(
+        """
+        from extension_apps import make_admin_app
+        app, db, Book = make_admin_app()
+        client = app.test_client()
+        response = client.get("/admin/")
+        assert response.status_code == 200 and "Library" in response.text, response.status_code
+        response = client.get("/admin/book/")
+        assert response.status_code == 200 and "Dune" in response.text
+        assert 'name="title"' in client.get("/admin/book/new/").text
+        response = client.post("/admin/book/new/", data={"title": "Emma"})
+        assert response.status_code == 302 and response.headers["Location"] == "/admin/book/", response.headers
+        assert "Emma" in client.get("/admin/book/").text
+        response = client.post("/admin/book/new/", data={"title": ""})
+        assert response.status_code == 200 and "This field is required." in response.text
+        with app.app_context():
+            assert sorted(book.title for book in db.session.scalars(db.select(Book))) == ["Dune", "Emma"]
+        response = client.get("/admin/static/admin/js/helpers.js")
+        assert response.status_code == 200 and response.mimetype == "text/javascript", response.mimetype
+        with ASGIClient(app) as asgi:
+            assert "Emma" in asgi.get("/admin/book/").text
+        """
+    )
+
+
+def test_flask_httpauth_compress_talisman_babel() -> None:
+    check(
+        """
+        import base64, gzip
+        from extension_apps import make_web_security_app
+        app = make_web_security_app()
+        client = app.test_client()
+        response = client.get("/private")
+        assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Basic"), response
+        credentials = base64.b64encode(b"ann:secret").decode()
+        assert client.get("/private", headers={"Authorization": f"Basic {credentials}"}).text == "hello ann"
+        response = client.get("/big", headers={"Accept-Encoding": "gzip"})
+        assert response.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in response.headers["Vary"]
+        assert gzip.decompress(response.data) == b"erlen " * 1000
+        assert "Content-Encoding" not in client.get("/big").headers
+        assert response.headers["Content-Security-Policy"] == "default-src 'self'"
+        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert client.get("/when").text == "Date: Jan 2, 2020, 3:04:05\\u202fAM", client.get("/when").text
+        assert client.get("/when?lang=de").text == "Date: 02.01.2020, 03:04:05", client.get("/when?lang=de").text
+        with ASGIClient(app) as asgi:
+            response = asgi.get("/big", headers={"accept-encoding": "gzip"})
+            assert gzip.decompress(response.data) == b"erlen " * 1000
+            assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        """
+    )
