@@ -20,7 +20,7 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 # (Flask's own lock file tests with 9.0.2). greenlet lets Flask's greenlet context tests run;
 # orjson lets the tests of the opt-in `speedups` JSON provider run.
 TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet orjson uvicorn hypercorn granian gunicorn httpx websockets selenium hypothesis \
-  WTForms SQLAlchemy cachelib aniso8601 pytz six msgspec alembic limits ordered-set PyJWT Babel brotli backports.zstd
+  WTForms SQLAlchemy cachelib aniso8601 pytz six msgspec alembic limits ordered-set PyJWT Babel brotli backports.zstd semantic-version
 # Flask extensions that tests/test_extensions.py runs on Erlen. Installed with --no-deps so that Flask itself
 # never enters $(VENV): `import flask` there must mean Erlen (their other dependencies are in TEST_DEPS).
 EXTENSION_DEPS ?= Flask-Login==0.6.3 Flask-WTF==1.3.0 Flask-SQLAlchemy==3.1.1 flask-cors==6.0.5 Flask-Caching==2.5.1 \
@@ -32,8 +32,9 @@ BENCH_DEPS ?= Flask==3.1.3 bottle falcon granian
 LINT_PATHS := $(wildcard src tests bench examples)
 PYTEST_ARGS ?=
 PYTEST_TIMEOUT ?= 600
-# Flags for the Flask conformance run; `--tutorial` also runs Flask's tutorial example tests.
-FLASK_SUITE_FLAGS ?= --tutorial
+# Flags for the Flask conformance run: `--tutorial` also runs Flask's tutorial example tests, `--extensions` the
+# own test suites of the extensions in tests/flask_suite/run.py: EXTENSION_SUITES.
+FLASK_SUITE_FLAGS ?= --tutorial --extensions
 # Developers: `make conformance FLASK_SUITE_ARGS="tests/test_views.py -k method"`.
 FLASK_SUITE_ARGS ?=
 

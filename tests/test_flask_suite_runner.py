@@ -234,3 +234,21 @@ def test_runner_update_rewrites_the_list(tmp_path: Path, fake_sdist: Path) -> No
         "tests/test_fake.py::test_setup_error  # TODO reason\n"
     )
     assert run_runner(tmp_path, fake_sdist, "").returncode == 0
+
+
+def test_ensure_sdist_unpacks_whatever_the_top_directory_is_called(tmp_path: Path) -> None:
+    # Extension sdists spell their directory differently (Flask-Login-0.6.3, flask_wtf-1.3.0).
+    import tarfile
+
+    source = tmp_path / "src" / "Flask_Thing-1.2"
+    (source / "tests").mkdir(parents=True)
+    (source / "tests" / "test_thing.py").write_text("def test_ok():\n    pass\n")
+    archive = tmp_path / "flask_thing-1.2.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(source, arcname=source.name)
+    cache = tmp_path / "cache"
+    unpacked = runner.ensure_sdist(cache, archive, dist="Flask-Thing", version="1.2")
+    assert unpacked == cache / "flask-thing-1.2"
+    assert (unpacked / "tests" / "test_thing.py").read_text() == "def test_ok():\n    pass\n"
+    # A second call finds it unpacked and leaves it alone.
+    assert runner.ensure_sdist(cache, None, dist="Flask-Thing", version="1.2") == unpacked

@@ -9,12 +9,17 @@ this file) writes every outcome to JSON. The outcomes are compared with ``expect
 - a listed test that passes fails the run (remove it from the list: the list only shrinks);
 - a listed node id that no longer exists fails the run (full runs only).
 
+``--extensions`` also runs the test suites of the Flask extensions in ``EXTENSION_SUITES``, each from the sdist
+of the version installed in the venv (the Makefile pins them), with node ids under ``extensions/<name>/`` in
+the same list.
+
 Usage (from the repo root, with the venv's Python)::
 
     .venv/bin/python tests/flask_suite/run.py                      # the whole suite
     .venv/bin/python tests/flask_suite/run.py tests/test_views.py  # one file (or node id)
     .venv/bin/python tests/flask_suite/run.py -k session -- -x --tb=long --show-output
     .venv/bin/python tests/flask_suite/run.py --tutorial           # also Flask's tutorial example
+    .venv/bin/python tests/flask_suite/run.py --extensions         # also the extensions' own suites
     .venv/bin/python tests/flask_suite/run.py --update             # rewrite the list to today's failures
 """
 
@@ -43,6 +48,11 @@ REPO_ROOT = HERE.parent.parent
 CACHE_DIR = REPO_ROOT / ".cache" / "flask-suite"
 EXPECTED_FILE = HERE / "expected_failures.txt"
 TUTORIAL_PREFIX = "examples/tutorial/"
+EXTENSIONS_PREFIX = "extensions/"
+#: Extensions whose own suites run on Erlen with ``--extensions`` (distribution names). Flask-SQLAlchemy's and
+#: Flask-Caching's suites are left out: most of them need database and cache servers; tests/test_extensions.py
+#: covers those two.
+EXTENSION_SUITES = ("Flask-Login", "Flask-WTF", "flask-cors")
 FAILED = frozenset({"failed", "error"})
 PASSED = frozenset({"passed", "xpassed"})
 DEFAULT_TIMEOUT = 600
@@ -251,37 +261,55 @@ def _indent(text: str, prefix: str) -> str:
 # Getting the sdist
 
 
-def ensure_sdist(cache_dir: Path, local: Path | None = None) -> Path:
-    """The unpacked Flask sdist, downloading it with pip the first time (or taking ``local``)."""
-    target = cache_dir / f"flask-{FLASK_VERSION}"
-    if (target / "tests" / "conftest.py").is_file():
+def ensure_sdist(
+    cache_dir: Path, local: Path | None = None, dist: str = "flask", version: str = FLASK_VERSION
+) -> Path:
+    """The unpacked sdist of ``dist`` ``version`` (Flask's by default), downloaded with pip the first time (or
+    taken from ``local``)."""
+    target = cache_dir / f"{dist.lower()}-{version}"
+    if (target / "tests").is_dir():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     if local is not None and local.is_dir():
         shutil.copytree(local, target)
         return target
-    archive = local or cache_dir / f"flask-{FLASK_VERSION}.tar.gz"
-    if not archive.is_file():
-        print(f"flask suite: downloading Flask {FLASK_VERSION} sdist into {cache_dir}", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                *("-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"),
-                *(f"flask=={FLASK_VERSION}", "--dest", str(cache_dir)),
-            ],
-            check=True,
-        )
+    archive = local
+    if archive is None:
+        with tempfile.TemporaryDirectory(dir=cache_dir) as download:
+            print(f"flask suite: downloading the {dist} {version} sdist into {cache_dir}", flush=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    *("-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"),
+                    *(f"{dist}=={version}", "--dest", download),
+                ],
+                check=True,
+            )
+            (downloaded,) = Path(download).iterdir()
+            archive = cache_dir / downloaded.name
+            os.replace(downloaded, archive)
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp, tarfile.open(archive) as tar:
         if hasattr(tarfile, "data_filter"):
             tar.extractall(tmp, filter="data")
         else:  # pragma: no cover - Python < 3.10.12
             tar.extractall(tmp)
+        (unpacked,) = Path(tmp).iterdir()  # one top-level directory, however the project spells its name
         try:
-            os.replace(Path(tmp) / f"flask-{FLASK_VERSION}", target)
+            os.replace(unpacked, target)
         except OSError:
-            if not (target / "tests" / "conftest.py").is_file():  # not a concurrent run's unpacking
+            if not (target / "tests").is_dir():  # not a concurrent run's unpacking
                 raise
     return target
+
+
+def installed_version(dist: str) -> str:
+    """The version of ``dist`` in this venv, whose suite is run."""
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        raise SystemExit(
+            f"flask suite: {dist} is not installed in {sys.prefix}; `make venv` installs it"
+        ) from None
 
 
 def ensure_tutorial(sdist: Path, cache_dir: Path) -> Path:
@@ -458,6 +486,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("-k", dest="keyword", help="pytest -k expression")
     parser.add_argument("--update", action="store_true", help="rewrite expected_failures.txt to this run")
     parser.add_argument("--tutorial", action="store_true", help="also run Flask's tutorial example tests")
+    parser.add_argument("--extensions", action="store_true", help="also run the extensions' own test suites")
     parser.add_argument("--show-output", action="store_true", help="stream pytest's output")
     parser.add_argument("--sdist", type=Path, help="a local Flask sdist (.tar.gz or unpacked dir)")
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
@@ -535,6 +564,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
             )
         )
+
+    if args.extensions and not paths:
+        for dist in EXTENSION_SUITES:
+            version = installed_version(dist)
+            name = dist.lower()
+            runs.append(
+                (
+                    f"{dist} {version} suite",
+                    f"{EXTENSIONS_PREFIX}{name}/",
+                    run_pytest(
+                        ensure_sdist(cache_dir, dist=dist, version=version),
+                        ["tests"],
+                        selection_extra,
+                        report_path=cache_dir / f"{name}-outcomes.json",
+                        log_path=cache_dir / f"{name}-pytest-output.txt",
+                        id_prefix=f"{EXTENSIONS_PREFIX}{name}/",
+                        show_output=args.show_output,
+                        timeout=args.timeout,
+                    ),
+                )
+            )
 
     ok = True
     report_parts: list[str] = []
