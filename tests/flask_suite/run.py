@@ -47,6 +47,8 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
 CACHE_DIR = REPO_ROOT / ".cache" / "flask-suite"
 EXPECTED_FILE = HERE / "expected_failures.txt"
+#: The extension suites' own list, kept apart so that Flask's list only ever shrinks.
+EXTENSIONS_EXPECTED_FILE = HERE / "expected_failures_extensions.txt"
 TUTORIAL_PREFIX = "examples/tutorial/"
 EXTENSIONS_PREFIX = "extensions/"
 #: Extensions whose own suites run on Erlen with ``--extensions`` (distribution names). Flask-SQLAlchemy's and
@@ -491,6 +493,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--sdist", type=Path, help="a local Flask sdist (.tar.gz or unpacked dir)")
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     parser.add_argument("--expected", type=Path, default=EXPECTED_FILE)
+    parser.add_argument("--extensions-expected", type=Path, default=EXTENSIONS_EXPECTED_FILE)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per pytest run")
     own, extra = _split_passthrough(list(argv))
     args = parser.parse_args(own)
@@ -517,8 +520,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     refuse_real_flask()
     cache_dir: Path = args.cache_dir
     sdist = ensure_sdist(cache_dir, args.sdist)
-    expected = parse_expected(args.expected.read_text(encoding="utf-8")) if args.expected.exists() else None
-    expected = expected or ExpectedList({}, [])
+    expected = _read_expected(args.expected)
+    extensions_expected = _read_expected(args.extensions_expected)
+    if args.extensions:
+        expected = ExpectedList({**expected.entries, **extensions_expected.entries}, expected.header)
 
     paths = [_normalise_path(p) for p in args.paths]
     suite_paths = [p for p in paths if not p.startswith(TUTORIAL_PREFIX)]
@@ -615,8 +620,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.update:
         merged = _merge_for_update(expected, all_comparisons, [prefix for _, prefix, _ in runs])
-        args.expected.write_text(format_expected(merged), encoding="utf-8")
-        print(f"updated {args.expected} ({len(merged.entries)} entries)")
+        # Each file gets its own ids back; the extensions' file is rewritten only when their suites ran.
+        targets = [(args.expected, expected.header, False)]
+        if args.extensions:
+            targets.append((args.extensions_expected, extensions_expected.header, True))
+        for path, header, extension_ids in targets:
+            entries = {
+                n: r for n, r in merged.entries.items() if n.startswith(EXTENSIONS_PREFIX) == extension_ids
+            }
+            path.write_text(format_expected(ExpectedList(entries, header)), encoding="utf-8")
+            print(f"updated {path} ({len(entries)} entries)")
         return 0
     if not ok:
         print(
@@ -624,6 +637,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _read_expected(path: Path) -> ExpectedList:
+    return parse_expected(path.read_text(encoding="utf-8")) if path.exists() else ExpectedList({}, [])
 
 
 def _merge_for_update(
