@@ -238,3 +238,34 @@ def test_aliases_added_when_module_is_imported_later(tmp_path: Path) -> None:
         """
     )
     assert result == [True, True, True]
+
+
+def test_flask_distribution_metadata_names_the_api_version_erlen_serves() -> None:
+    # Extensions and test suites ask importlib.metadata which Flask they run on (Flask 3.1 itself points to
+    # it in place of flask.__version__); with the alias on, the answer is the Flask release Erlen follows.
+    report = run_json(
+        """
+        import importlib.metadata, json
+        from erlen.cli import FLASK_API_VERSION
+        try:
+            importlib.metadata.version("flask")
+            before = "found"
+        except importlib.metadata.PackageNotFoundError:
+            before = "not found"
+        from erlen.compat import install_as_flask
+        install_as_flask()
+        dist = importlib.metadata.distribution("Flask")
+        print(json.dumps({
+            "before": before,
+            "versions": [importlib.metadata.version(n) for n in ("flask", "Flask", "FLASK")],
+            "api": FLASK_API_VERSION,
+            "name": dist.metadata["Name"],
+            "summary": dist.metadata["Summary"],
+            "other": importlib.metadata.version("werkzeug") != FLASK_API_VERSION,
+        }))
+        """
+    )
+    assert report["before"] == "not found"
+    assert report["versions"] == [report["api"]] * 3
+    assert report["name"] == "Flask" and "Erlen" in report["summary"]
+    assert report["other"]

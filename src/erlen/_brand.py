@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 
+#: The Flask release whose public API (and ``flask.cli`` behaviour) Erlen follows: what ``flask --version`` and,
+#: with the compat layer on, ``importlib.metadata.version("flask")`` report.
+FLASK_API_VERSION = "3.1.3"
+
 #: Environment variable prefixes, most preferred first.
 env_prefixes: list[str] = ["ERLEN"]
 #: Dotenv files loaded by the CLI, in load order (earlier files win).

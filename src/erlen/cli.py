@@ -57,8 +57,7 @@ if t.TYPE_CHECKING:
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
-#: The Flask release whose public API (and ``flask.cli`` behaviour) Erlen follows.
-FLASK_API_VERSION = "3.1.3"
+FLASK_API_VERSION = _brand.FLASK_API_VERSION
 
 
 def _brand_title() -> str:

@@ -8,7 +8,10 @@ exists once (``isinstance`` and ``except`` clauses behave). Nothing is imported 
 lazy. The same finder watches ``erlen.testing`` and ``erlen.cli`` so Flask's class names
 (``FlaskClient``, ``FlaskCliRunner``, ``FlaskGroup``) are attached however those modules get loaded.
 
-No distribution metadata is faked: ``importlib.metadata.version("flask")`` is not Erlen's business.
+The finder also answers ``importlib.metadata`` for the ``flask`` distribution: with the alias on,
+``importlib.metadata.version("flask")`` is the Flask release whose API Erlen follows, since that is what
+``import flask`` now gives. Extensions and test suites read it (Flask 3.1 points there instead of
+``flask.__version__``); without the alias there is no Flask distribution to report.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.metadata
+import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from types import CodeType, ModuleType
 
 from erlen import _brand
@@ -122,6 +129,27 @@ class _BrandAliasLoader(importlib.abc.Loader):
         _add_brand_aliases(module)
 
 
+class _FlaskAPIDistribution(importlib.metadata.Distribution):
+    """The ``flask`` distribution as ``import flask`` gives it with the alias on: Flask's API, served by Erlen."""
+
+    def read_text(self, filename: str) -> str | None:
+        if filename in ("METADATA", "PKG-INFO"):
+            return (
+                "Metadata-Version: 2.1\n"
+                "Name: Flask\n"
+                f"Version: {_brand.FLASK_API_VERSION}\n"
+                "Summary: Flask's API, served by Erlen (erlen.compat.install_as_flask)\n"
+            )
+        return None
+
+    def locate_file(self, path: str | os.PathLike[str]) -> Path:
+        return Path(__file__).parent / path
+
+
+def _is_flask_distribution(name: str) -> bool:
+    return re.sub(r"[-_.]+", "-", name).lower() == "flask"
+
+
 class _FlaskAliasFinder(importlib.abc.MetaPathFinder):
     """Answers for ``flask`` and ``flask.*``; watches the modules that get Flask's class names."""
 
@@ -150,6 +178,14 @@ class _FlaskAliasFinder(importlib.abc.MetaPathFinder):
                 spec.loader = _BrandAliasLoader(spec.loader)
             return spec
         return None
+
+    def find_distributions(
+        self, context: importlib.metadata.DistributionFinder.Context | None = None
+    ) -> Iterator[importlib.metadata.Distribution]:
+        """``importlib.metadata``'s hook: the ``flask`` distribution, looked up by name, is Erlen's."""
+        name = None if context is None else context.name
+        if name is not None and _is_flask_distribution(name):
+            yield _FlaskAPIDistribution()
 
     def _other_finders_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
