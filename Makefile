@@ -20,7 +20,8 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 # (Flask's own lock file tests with 9.0.2). greenlet lets Flask's greenlet context tests run;
 # orjson lets the tests of the opt-in `speedups` JSON provider run.
 TEST_DEPS ?= 'pytest>=8.4,<9.1' ruff mypy python-dotenv asgiref greenlet orjson uvicorn hypercorn granian gunicorn httpx websockets selenium hypothesis \
-  WTForms SQLAlchemy cachelib aniso8601 pytz six msgspec alembic limits ordered-set PyJWT Babel brotli backports.zstd semantic-version
+  WTForms SQLAlchemy cachelib aniso8601 pytz six msgspec alembic limits ordered-set PyJWT Babel brotli backports.zstd semantic-version \
+  python-dateutil cryptography
 # Flask extensions that tests/test_extensions.py runs on Erlen. Installed with --no-deps so that Flask itself
 # never enters $(VENV): `import flask` there must mean Erlen (their other dependencies are in TEST_DEPS).
 EXTENSION_DEPS ?= Flask-Login==0.6.3 Flask-WTF==1.3.0 Flask-SQLAlchemy==3.1.1 flask-cors==6.0.5 Flask-Caching==2.5.1 \

@@ -252,3 +252,20 @@ def test_ensure_sdist_unpacks_whatever_the_top_directory_is_called(tmp_path: Pat
     assert (unpacked / "tests" / "test_thing.py").read_text() == "def test_ok():\n    pass\n"
     # A second call finds it unpacked and leaves it alone.
     assert runner.ensure_sdist(cache, None, dist="Flask-Thing", version="1.2") == unpacked
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("pytest.ini", "", True),
+        ("pyproject.toml", "[tool.pytest.ini_options]\naddopts = []\n", True),
+        ("pyproject.toml", "[project]\nname = 'x'\n", False),
+        ("tox.ini", "[pytest]\n", True),
+        ("tox.ini", "[tox]\nenvlist = py3\n", False),
+        ("setup.cfg", "[tool:pytest]\n", True),
+        ("setup.cfg", "[metadata]\nname = x\n", False),
+    ],
+)
+def test_has_pytest_config(tmp_path: Path, name: str, text: str, found: bool) -> None:
+    (tmp_path / name).write_text(text)
+    assert runner.has_pytest_config(tmp_path) is found

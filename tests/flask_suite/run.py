@@ -52,9 +52,16 @@ EXTENSIONS_EXPECTED_FILE = HERE / "expected_failures_extensions.txt"
 TUTORIAL_PREFIX = "examples/tutorial/"
 EXTENSIONS_PREFIX = "extensions/"
 #: Extensions whose own suites run on Erlen with ``--extensions`` (distribution names). Flask-SQLAlchemy's and
-#: Flask-Caching's suites are left out: most of them need database and cache servers; tests/test_extensions.py
-#: covers those two.
-EXTENSION_SUITES = ("Flask-Login", "Flask-WTF", "flask-cors")
+#: Flask-Caching's suites are left out (most of them need database and cache servers), and so is flask-talisman's
+#: (its tests sit inside the package); tests/test_extensions.py covers those three.
+EXTENSION_SUITES = (
+    "Flask-Login",
+    "Flask-WTF",
+    "flask-cors",
+    "Flask-JWT-Extended",
+    "Flask-HTTPAuth",
+    "Flask-Compress",
+)
 FAILED = frozenset({"failed", "error"})
 PASSED = frozenset({"passed", "xpassed"})
 DEFAULT_TIMEOUT = 600
@@ -411,9 +418,12 @@ def _run_pytest_in(
     show_output: bool,
     timeout: float,
 ) -> SuiteRun:
+    # A project without a pytest configuration of its own must not pick up the nearest one above it (when the
+    # cache sits inside this repository, ours: warnings as errors).
+    own_config = [] if has_pytest_config(rootdir) else ["-c", os.devnull]
     command = [
         sys.executable,
-        *("-m", "pytest", "-p", "erlen.compat_pytest", "-p", "erlen_suite_report"),
+        *("-m", "pytest", "-p", "erlen.compat_pytest", "-p", "erlen_suite_report", *own_config),
         *("--rootdir", str(rootdir), "--erlen-report", str(report_path), "-p", "no:cacheprovider"),
         # One file that fails to import must not hide the results of all the others.
         *("-q", "--tb=short", "-rfE", "--continue-on-collection-errors"),
@@ -458,6 +468,24 @@ def _run_pytest_in(
     details = {id_prefix + n: entry["detail"] for n, entry in data["outcomes"].items() if entry["detail"]}
     collected = [id_prefix + n for n in data["collected"]]
     return SuiteRun(process.returncode, outcomes, details, collected, _pytest_summary(output))
+
+
+#: Where pytest finds a configuration in a project's root: file name -> the section that makes it one.
+_PYTEST_CONFIG_SECTIONS = {
+    "pytest.ini": "",
+    "pyproject.toml": "[tool.pytest.ini_options]",
+    "tox.ini": "[pytest]",
+    "setup.cfg": "[tool:pytest]",
+}
+
+
+def has_pytest_config(root: Path) -> bool:
+    """Whether pytest, run in ``root``, would find its configuration there."""
+    for name, section in _PYTEST_CONFIG_SECTIONS.items():
+        path = root / name
+        if path.is_file() and section in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
 
 
 def _copy_lines(source: IO[str], log: IO[str], echo: bool) -> None:
