@@ -269,3 +269,32 @@ def test_flask_distribution_metadata_names_the_api_version_erlen_serves() -> Non
     assert report["versions"] == [report["api"]] * 3
     assert report["name"] == "Flask" and "Erlen" in report["summary"]
     assert report["other"]
+
+
+def test_version_attribute_is_erlens_and_under_the_alias_behaves_as_flask_31s() -> None:
+    report = run_json(
+        """
+        import importlib.metadata, json, warnings
+        import erlen
+        with warnings.catch_warnings(record=True) as plain:
+            warnings.simplefilter("always")
+            own = erlen.__version__
+        from erlen.compat import install_as_flask
+        install_as_flask()
+        import flask
+        with warnings.catch_warnings(record=True) as aliased:
+            warnings.simplefilter("always")
+            flask_version = flask.__version__
+        print(json.dumps({
+            "own": own, "own_metadata": importlib.metadata.version("erlen"), "plain_warnings": len(plain),
+            "flask": flask_version, "flask_metadata": importlib.metadata.version("flask"),
+            "warnings": [(w.category.__name__, str(w.message), w.filename) for w in aliased],
+        }))
+        """
+    )
+    assert report["own"] == report["own_metadata"] and report["plain_warnings"] == 0
+    # Flask 3.1: deprecated, and the installed Flask's version; here the Flask API version Erlen serves.
+    assert report["flask"] == report["flask_metadata"]
+    [(category, message, filename)] = report["warnings"]
+    assert category == "DeprecationWarning" and "importlib.metadata.version" in message
+    assert filename == "<string>", "the warning points at the caller"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from markupsafe import Markup as Markup
 from markupsafe import escape as escape
 
+from . import _brand
 from . import json as json
 from .app import Erlen as Erlen
 from .blueprints import Blueprint as Blueprint
@@ -50,4 +53,27 @@ from .wrappers import Response as Response
 #: The same class under Flask's name, so a port changes one import line.
 Flask = Erlen
 
-__version__ = "0.1.0"
+_ERLEN_VERSION = "0.1.0"
+
+
+def __getattr__(name: str) -> t.Any:
+    """``__version__``: Erlen's version; with the compat layer on, Flask 3.1's deprecated attribute instead.
+
+    With ``install_as_flask()`` this module is ``flask`` too, and code that reads ``flask.__version__`` compares it
+    with Flask releases (flask-cors's tests skip on Flask >= 1.1 that way), so it gets what Flask 3.1 gives: the
+    distribution's version (the Flask API Erlen serves, see ``erlen.compat``) and a DeprecationWarning.
+    """
+    if name == "__version__":
+        if not _brand.flask_names_enabled():
+            return _ERLEN_VERSION
+        import importlib.metadata
+        import warnings
+
+        warnings.warn(
+            "'flask.__version__' is deprecated since Flask 3.1 and goes away in 3.2; use feature detection or"
+            " importlib.metadata.version('flask'). Erlen's own version: importlib.metadata.version('erlen').",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.metadata.version("flask")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
