@@ -260,6 +260,8 @@ def test_ensure_sdist_unpacks_whatever_the_top_directory_is_called(tmp_path: Pat
         ("pytest.ini", "", True),
         ("pyproject.toml", "[tool.pytest.ini_options]\naddopts = []\n", True),
         ("pyproject.toml", "[project]\nname = 'x'\n", False),
+        ("pyproject.toml", "[tool.pytest]\nminversion = '9.0'\n", True),
+        ("pytest.toml", "", True),
         ("tox.ini", "[pytest]\n", True),
         ("tox.ini", "[tox]\nenvlist = py3\n", False),
         ("setup.cfg", "[tool:pytest]\n", True),

@@ -473,7 +473,10 @@ def _run_pytest_in(
 #: Where pytest finds a configuration in a project's root: file name -> the section that makes it one.
 _PYTEST_CONFIG_SECTIONS = {
     "pytest.ini": "",
-    "pyproject.toml": "[tool.pytest.ini_options]",
+    ".pytest.ini": "",
+    "pytest.toml": "",
+    ".pytest.toml": "",
+    "pyproject.toml": "[tool.pytest",  # [tool.pytest.ini_options], or pytest 9's [tool.pytest]
     "tox.ini": "[pytest]",
     "setup.cfg": "[tool:pytest]",
 }
