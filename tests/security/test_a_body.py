@@ -173,8 +173,10 @@ def test_a7_file_parts_full_of_cr_and_near_boundaries_are_linear(server: Running
     reply = post(server, "/big/form", small, multipart_headers())
     assert reply.status == 200
     assert reply.json()["file_sizes"] == [5 * MIB]
+    # Both sides are the best of two, as in A8: one pause of a busy machine during the single large upload
+    # made it read 25x in one CI-like run (every other run: well under 12x).
     small_time = min(upload_seconds(server, small) for _ in range(2))
-    large_time = upload_seconds(server, large)
+    large_time = min(upload_seconds(server, large) for _ in range(2))
     assert large_time <= 12 * small_time + 0.5, (small_time, large_time)
     assert_healthy(server)
 
